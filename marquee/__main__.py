@@ -1,0 +1,5 @@
+import sys
+
+from marquee.cli import main
+
+sys.exit(main())
