@@ -22,6 +22,12 @@ find_python() {  # find_python 3.10 -> path of an interpreter of that minor vers
   return 1
 }
 
+# pip warns once per package about this machine's optional local index folders; hide only that noise.
+quiet_pip() {
+  local dir=$1; shift
+  "$dir/bin/python" -m pip --quiet "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 build_venv() {  # build_venv DIR PYTHON_VERSION HASH_INPUTS... ; INSTALL_CMD passed via env
   local dir=$1 version=$2; shift 2
   local hash; hash=$(cat "$@" | sha256sum | cut -c1-16)
@@ -29,26 +35,29 @@ build_venv() {  # build_venv DIR PYTHON_VERSION HASH_INPUTS... ; INSTALL_CMD pas
     log "$dir is up to date"
     return 1
   fi
-  local py
-  py=$(find_python "$version") || {
-    echo "[setup] error: Python $version not found. Install it (e.g. 'pyenv install $version' or 'apt-get install python$version python$version-venv') and run again." >&2
-    exit 2
-  }
-  log "building $dir with $py (dependency list changed or first run)"
-  rm -rf "$dir"
-  "$py" -m venv "$dir"
-  "$dir/bin/python" -m pip install --quiet --upgrade pip wheel setuptools
+  if ! [ -x "$dir/bin/python" ] || ! "$dir/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$version'.split('.'))))"; then
+    local py
+    py=$(find_python "$version") || {
+      echo "[setup] error: Python $version not found. Install it (e.g. 'pyenv install $version' or 'apt-get install python$version python$version-venv') and run again." >&2
+      exit 2
+    }
+    log "creating $dir with $py"
+    rm -rf "$dir"
+    "$py" -m venv "$dir"
+    quiet_pip "$dir" install --upgrade pip wheel setuptools
+  fi
+  log "installing dependencies into $dir (its dependency list changed)"
   echo "$hash" > "$dir/.marquee-deps.pending"
   return 0
 }
 
 if build_venv .venv-rasa 3.10 requirements/rasa.txt; then
-  .venv-rasa/bin/pip install --quiet -r requirements/rasa.txt
+  quiet_pip .venv-rasa install -r requirements/rasa.txt
   mv .venv-rasa/.marquee-deps.pending .venv-rasa/.marquee-deps
 fi
 
 if build_venv .venv 3.11 requirements/app.txt pyproject.toml; then
-  .venv/bin/pip install --quiet -r requirements/app.txt
-  .venv/bin/pip install --quiet --no-deps -e .
+  quiet_pip .venv install -r requirements/app.txt
+  quiet_pip .venv install --no-deps -e .
   mv .venv/.marquee-deps.pending .venv/.marquee-deps
 fi
