@@ -1,0 +1,1 @@
+"""Marquee's Rasa 3.6 assistant: config, domain, endpoints, credentials and custom NLU components."""
