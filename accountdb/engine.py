@@ -52,6 +52,7 @@ def make_engine(url: str | URL | None = None, **engine_options: object) -> Engin
         _ensure_sqlite_folder(resolved)
         engine = create_engine(resolved, **engine_options)
         event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
     else:
         # pool_pre_ping: a PostgreSQL restart should cost one reconnect, not a failed request.
         engine_options.setdefault("pool_pre_ping", True)
@@ -66,7 +67,10 @@ def _ensure_sqlite_folder(url: URL) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None:  # noqa: ANN001
+def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None:
+    # Python's sqlite3 module only opens transactions before INSERT/UPDATE/DELETE, so DDL (migrations) and
+    # SAVEPOINTs would run outside them; take over transaction control and issue BEGIN ourselves.
+    dbapi_connection.isolation_level = None
     # SQLite leaves foreign keys off per connection unless asked; WAL lets readers run while one writes.
     cursor = dbapi_connection.cursor()
     try:
@@ -76,6 +80,10 @@ def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None: 
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _begin_sqlite_transaction(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
