@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, make_url
 
 from accountdb.engine import database_url, make_engine, normalise_url
 
@@ -39,12 +40,26 @@ def head_revision() -> str:
 
 def current_revision(url: str | None = None) -> str | None:
     """The revision the database at `url` is at; None for a database never migrated."""
-    engine = make_engine(url or database_url())
+    resolved = make_url(normalise_url(url or database_url()))
+    if _is_missing_sqlite_file(resolved):
+        return None  # opening it would create an empty file: asking must not change anything
+    engine = make_engine(resolved)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def _is_missing_sqlite_file(url: URL) -> bool:
+    database = url.database
+    return (
+        url.get_backend_name() == "sqlite"
+        and bool(database)
+        and database != ":memory:"
+        and not database.startswith("file:")
+        and not Path(database).expanduser().exists()
+    )
 
 
 def is_at_head(url: str | None = None) -> bool:
