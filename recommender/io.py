@@ -148,7 +148,7 @@ class CatalogRow:
     description: str
 
 
-class Interactions(NamedTuple):
+class InteractionArrays(NamedTuple):
     """Column arrays of a ratings file; ids stay strings because some datasets use leading zeros."""
 
     users: np.ndarray  # str
@@ -349,7 +349,7 @@ def load_interactions(
     strict: bool = True,
     on_error: Callable[[RowError], None] | None = None,
     on_progress: ProgressCallback | None = None,
-) -> Interactions:
+) -> InteractionArrays:
     """Read a whole ratings file into column arrays, fast enough for millions of rows.
 
     Clean chunks of the file are split and converted with numpy in bulk; a chunk that does not
@@ -359,7 +359,7 @@ def load_interactions(
     """
     path = Path(path)
     resolved = _resolve_format(path, fmt)
-    parts: list[Interactions] = []
+    parts: list[InteractionArrays] = []
 
     def reject(error: RowError) -> None:
         if strict:
@@ -407,14 +407,16 @@ def load_interactions(
                 break
 
     if parts:
-        result = Interactions(*(np.concatenate([getattr(p, f) for p in parts]) for f in Interactions._fields))
+        result = InteractionArrays(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in InteractionArrays._fields)
+        )
     else:
-        result = Interactions(
+        result = InteractionArrays(
             np.array([], dtype=str), np.array([], dtype=str), np.array([], np.float32), np.array([], np.int64)
         )
     if positive_threshold is not None:
         keep = result.ratings >= positive_threshold
-        result = Interactions(*(column[keep] for column in result))
+        result = InteractionArrays(*(column[keep] for column in result))
     return result
 
 
@@ -431,7 +433,7 @@ def _header_end(data: bytes) -> int:
 _BULK_SEPARATOR = {"movielens": b"\t", "dat": b"::", "csv": b","}
 
 
-def _bulk_parse(data: bytes, fmt: str, positions: tuple[int, int, int, int]) -> Interactions | None:
+def _bulk_parse(data: bytes, fmt: str, positions: tuple[int, int, int, int]) -> InteractionArrays | None:
     """Vectorised parse of whole lines; None when anything is unusual (the caller goes line by line)."""
     if positions != (0, 1, 2, 3):
         return None
@@ -447,7 +449,8 @@ def _bulk_parse(data: bytes, fmt: str, positions: tuple[int, int, int, int]) -> 
         data = data.replace(separator, b"\t")
     codes = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(codes == 10)
-    tabs_per_line = np.diff(np.concatenate(([0], np.cumsum(codes == 9)[newlines])))
+    tabs = np.flatnonzero(codes == 9)
+    tabs_per_line = np.diff(np.searchsorted(tabs, newlines), prepend=0)
     line_lengths = np.diff(np.concatenate(([-1], newlines))) - 1
     blank = line_lengths == 0
     if np.any(tabs_per_line[~blank] != 3) or np.any(tabs_per_line[blank] != 0):
@@ -466,7 +469,7 @@ def _bulk_parse(data: bytes, fmt: str, positions: tuple[int, int, int, int]) -> 
         return None
     if not np.all(np.isfinite(ratings)) or np.any(timestamps < 0):
         return None
-    return Interactions(users, items, ratings, timestamps)
+    return InteractionArrays(users, items, ratings, timestamps)
 
 
 def _parse_lines(
@@ -475,7 +478,7 @@ def _parse_lines(
     fmt: str,
     positions: tuple[int, int, int, int],
     reject: Callable[[RowError], None],
-) -> Interactions:
+) -> InteractionArrays:
     users: list[str] = []
     items: list[str] = []
     ratings: list[float] = []
@@ -504,7 +507,7 @@ def _parse_lines(
         items.append(row.item_id)
         ratings.append(row.rating)
         timestamps.append(row.timestamp)
-    return Interactions(
+    return InteractionArrays(
         np.array(users, dtype=str),
         np.array(items, dtype=str),
         np.array(ratings, dtype=np.float32),
