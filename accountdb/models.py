@@ -215,6 +215,12 @@ class CampaignStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class StaffRole(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MARKETER = "marketer"
+
+
 class DeliveryStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
@@ -822,6 +828,38 @@ class AuditLogEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     conversation_id: Mapped[str | None] = mapped_column(String(100), index=True)
+
+
+class StaffUser(Base):
+    """Someone at the streaming company: an agent or supervisor in the console, or a marketer on the API.
+
+    Created by revision 0002_staff_users.
+    """
+
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint(one_of("role", StaffRole), name="role_known"),
+        CheckConstraint("failed_login_count >= 0", name="failed_login_count_non_negative"),
+        CheckConstraint("password_hash LIKE 'scrypt$%'", name="password_hash_is_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    # Only a digest of the marketing API key is kept; the key itself is shown once when issued.
+    api_key_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_secret(password)
+
+    def check_password(self, password: str) -> bool:
+        return verify_secret(password, self.password_hash)
 
 
 class Campaign(Base):

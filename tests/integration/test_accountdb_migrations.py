@@ -1,0 +1,64 @@
+"""The Alembic migrations build exactly the schema accountdb.models describes, on SQLite and PostgreSQL."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from accountdb import migrate
+from accountdb.engine import make_engine
+from accountdb.models import Base
+from marquee.cli import main as marquee_main
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_round_trip(db_url):
+    assert migrate.current_revision(db_url) is None
+    assert migrate.upgrade(db_url) == migrate.head_revision()
+    assert set(Base.metadata.tables) <= _tables(db_url)
+
+    assert migrate.downgrade(db_url, "base") is None
+    assert _tables(db_url) == set()
+
+    migrate.upgrade(db_url)
+    assert migrate.is_at_head(db_url)
+    # Upgrading again is a no-op, not an error.
+    assert migrate.upgrade(db_url) == migrate.head_revision()
+
+
+def test_models_match_migrations(migrated_engine):
+    with migrated_engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+    assert differences == [], "models and migrations disagree; write a migration for: " + repr(differences)
+
+
+def test_migrate_command_upgrades_and_check_reports_state(db_url, capsys):
+    assert marquee_main(["migrate", "--database-url", db_url, "--check"]) == 1
+
+    assert marquee_main(["migrate", "--database-url", db_url]) == 0
+    assert f"is at revision {migrate.head_revision()}" in capsys.readouterr().out
+
+    assert marquee_main(["migrate", "--database-url", db_url, "--check"]) == 0
+    assert migrate.is_at_head(db_url)
+
+
+def test_migrate_command_reports_an_unreachable_database(capsys):
+    url = "postgresql://postgres@127.0.0.1:1/nowhere"
+    assert marquee_main(["migrate", "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot open the database at postgresql://postgres@127.0.0.1:1/nowhere")
+    assert "Traceback" not in err
+
+
+def test_migrate_command_uses_the_configured_default_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path))
+    assert marquee_main(["migrate"]) == 0
+    assert migrate.current_revision(f"sqlite:///{tmp_path / 'marquee.db'}") == migrate.head_revision()
