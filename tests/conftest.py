@@ -8,8 +8,11 @@ MARQUEE_REQUIRE_SERVICES=1 (CI), where they fail instead: in CI a missing servic
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -45,12 +48,14 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 # ---------------------------------------------------------------------------------------------------------
 
 
-@cache
-def _postgres_admin_engine() -> Engine | str:
-    """An AUTOCOMMIT engine on the server's maintenance database, or why there is none."""
+@pytest.fixture(scope="session")
+def _postgres_admin() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the test server's maintenance database (CREATE/DROP DATABASE need it)."""
     configured = os.environ.get("MARQUEE_TEST_POSTGRES_URL", "").strip()
     if not configured:
-        return "MARQUEE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+        _service_unavailable(
+            "MARQUEE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+        )
     url = make_url(normalise_url(configured))
     engine = create_engine(
         url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -60,28 +65,46 @@ def _postgres_admin_engine() -> Engine | str:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         engine.dispose()
-        return (
-            f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {exc.__cause__ or exc}"
-        )
-    return engine
+        shown = url.render_as_string(hide_password=True)
+        _service_unavailable(f"PostgreSQL at {shown} is unreachable: {exc.__cause__ or exc}")
+    yield engine
+    engine.dispose()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database that exists only for this test."""
-    admin = _postgres_admin_engine()
-    if isinstance(admin, str):
-        _service_unavailable(admin)
-        return
+@contextmanager
+def _postgres_database(admin: Engine, template: str | None = None) -> Iterator[str]:
+    """A uniquely named database (a copy of `template` if given), dropped on exit; yields its URL."""
     name = f"marquee_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(
+            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        )
     try:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             # FORCE ends connections a test forgot to close, so the drop cannot hang or leak the database.
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated_template(_postgres_admin: Engine) -> Iterator[str]:
+    """Name of a database migrated to head once per session; copying it is faster than migrating."""
+    with _postgres_database(_postgres_admin) as url:
+        upgrade(url)  # disposes its engine: a template must have no open connections to be copied
+        yield make_url(url).database
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, _postgres_admin: Engine) -> Iterator[str]:
+    """URL of a PostgreSQL database that exists only for this test.
+
+    Empty, unless the test also uses `migrated_engine`: then it starts as a copy of a database that Alembic
+    migrated to head earlier in the session (same schema, a fraction of the time).
+    """
+    template = request.getfixturevalue("_postgres_migrated_template") if _wants_migrated(request) else None
+    with _postgres_database(_postgres_admin, template) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -136,10 +159,30 @@ def redis_key_prefix(redis_url: str) -> Iterator[str]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _wants_migrated(request: pytest.FixtureRequest) -> bool:
+    return "migrated_engine" in request.fixturenames
+
+
+@pytest.fixture(scope="session")
+def _sqlite_migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("migrated-template") / "marquee.db"
+    upgrade(f"sqlite:///{path}")
+    # Fold the write-ahead log into the main file so a plain file copy is the whole database.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """URL of a new SQLite file in this test's temporary folder."""
-    return f"sqlite:///{tmp_path / 'marquee.db'}"
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of a new SQLite file in this test's temporary folder.
+
+    Empty, unless the test also uses `migrated_engine` (then a copy of a session-wide migrated database).
+    """
+    path = tmp_path / "marquee.db"
+    if _wants_migrated(request):
+        shutil.copyfile(request.getfixturevalue("_sqlite_migrated_template"), path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -150,7 +193,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def migrated_engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to the newest revision."""
+    """An engine on `db_url`'s database, migrated to the newest revision (Alembic upgrade head)."""
     upgrade(db_url)
     engine = make_engine(db_url)
     try:
