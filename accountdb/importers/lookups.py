@@ -1,0 +1,47 @@
+"""Get-or-create of named rows (genres, people) with a per-import cache, so 100k rows cost few queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from accountdb.models import Genre, Person
+
+T = TypeVar("T")
+
+# Well below SQLite's and PostgreSQL's bound-parameter limits.
+IN_LIST_CHUNK = 900
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class NameIds:
+    """Maps names to ids for a table with a unique `name` column, creating the missing ones.
+
+    The cache lives for one import. An import stops at the first batch the database refuses, so
+    ids created inside a rolled-back batch are never used afterwards.
+    """
+
+    def __init__(self, model: type[Genre] | type[Person]) -> None:
+        self.model = model
+        self.ids: dict[str, int] = {}
+
+    def resolve(self, session: Session, names: Iterable[str]) -> dict[str, int]:
+        missing = sorted({name for name in names if name not in self.ids})
+        for part in chunks(missing):
+            found = session.execute(select(self.model.name, self.model.id).where(self.model.name.in_(part)))
+            self.ids.update({name: id_ for name, id_ in found})
+        to_create = [name for name in missing if name not in self.ids]
+        if to_create:
+            created = session.execute(
+                insert(self.model).returning(self.model.name, self.model.id),
+                [{"name": name} for name in to_create],
+            )
+            self.ids.update({name: id_ for name, id_ in created})
+        return self.ids
