@@ -83,7 +83,12 @@ def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None:
 
 
 def _begin_sqlite_transaction(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writers that read first can ask for `execution_options(sqlite_begin="IMMEDIATE")` to take the write
+    # lock up front; otherwise another writer's commit makes their later write fail instead of wait.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+        raise ValueError(f"sqlite_begin must be DEFERRED, IMMEDIATE or EXCLUSIVE, not {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

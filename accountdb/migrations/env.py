@@ -8,7 +8,7 @@ connection in `config.attributes["connection"]`.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from accountdb.engine import database_url, make_engine
 from accountdb.models import Base
@@ -16,8 +16,15 @@ from accountdb.models import Base
 config = context.config
 target_metadata = Base.metadata
 
+# Arbitrary but fixed: every `marquee migrate` against one PostgreSQL database takes this advisory lock.
+POSTGRES_MIGRATION_LOCK_ID = 0x6D617271  # "marq"
+
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Take the write lock at BEGIN: a second migrator then waits (busy_timeout) and sees the finished
+        # schema, instead of failing when it tries to upgrade a stale read snapshot.
+        connection.execution_options(sqlite_begin="IMMEDIATE")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -29,6 +36,10 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Two migrators started together (replicas, compose restarts) run one after the other; the
+            # second then finds the database at head. The lock ends with the transaction.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": POSTGRES_MIGRATION_LOCK_ID})
         context.run_migrations()
 
 

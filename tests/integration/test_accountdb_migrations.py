@@ -1,5 +1,9 @@
 """The Alembic migrations build exactly the schema accountdb.models describes, on SQLite and PostgreSQL."""
 
+import subprocess
+import sys
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -62,3 +66,25 @@ def test_migrate_command_uses_the_configured_default_database(monkeypatch, tmp_p
     monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path))
     assert marquee_main(["migrate"]) == 0
     assert migrate.current_revision(f"sqlite:///{tmp_path / 'marquee.db'}") == migrate.head_revision()
+
+
+@pytest.mark.slow
+def test_two_migrators_started_together_both_succeed(db_url):
+    command = [sys.executable, "-m", "marquee", "migrate", "--database-url", db_url]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    assert migrate.is_at_head(db_url)
+
+
+def test_migrate_help_explains_the_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        marquee_main(["migrate", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--database-url" in out and "--check" in out and "newest revision" in out
