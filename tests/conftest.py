@@ -24,10 +24,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from accountdb.engine import make_engine, normalise_url
 from accountdb.migrate import upgrade
 
+# pytester lets tests/integration/test_accountdb_fixtures.py run these fixtures in an inner session.
+pytest_plugins = ["pytester"]
+
 # Tests never fetch models from the network (architecture rule); set before anything imports huggingface.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 CONNECT_TIMEOUT_SECONDS = 3
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's message without SQLAlchemy's wrapping, on one line."""
+    return " ".join(str(exc.__cause__ or exc).split())
 
 
 def _service_unavailable(reason: str) -> None:
@@ -63,10 +71,12 @@ def _postgres_admin() -> Iterator[Engine]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        problem = None
     except SQLAlchemyError as exc:
         engine.dispose()
-        shown = url.render_as_string(hide_password=True)
-        _service_unavailable(f"PostgreSQL at {shown} is unreachable: {exc.__cause__ or exc}")
+        problem = f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {_one_line(exc)}"
+    if problem:  # reported outside the except block, so the report is not a chained traceback
+        _service_unavailable(problem)
     yield engine
     engine.dispose()
 
@@ -123,7 +133,7 @@ def _redis_problem() -> str | None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        return f"Redis at {configured} is unreachable: {exc}"
+        return f"Redis at {configured} is unreachable: {_one_line(exc)}"
     finally:
         client.close()
     return None
@@ -200,6 +210,11 @@ def migrated_engine(db_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server at MARQUEE_TEST_POSTGRES_URL")
+    config.addinivalue_line("markers", "redis: needs the Redis server at MARQUEE_TEST_REDIS_URL")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
