@@ -37,12 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    if not 0 < args.hours <= 24 * 30:
-        raise UserError(
-            f"--hours {args.hours} is out of range. Give a number of hours above 0 and at most 720"
-        )
-    email = args.email.strip().lower()
+def find_profile(email: str, profile_name: str | None = None) -> tuple[int, int, str]:
+    """(account_id, profile_id, profile name) for an account's email and an optional profile name.
+
+    Without a name, the account's first profile that is not a kids one. Raises UserError saying what to do.
+    """
+    email = email.strip().lower()
     engine = make_engine()
     try:
         with session_scope(engine) as session:
@@ -54,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
             profiles = session.scalars(
                 select(Profile).where(Profile.account_id == account.id).order_by(Profile.id)
             ).all()
-            if args.profile:
-                wanted = args.profile.strip().lower()
+            if profile_name:
+                wanted = profile_name.strip().lower()
                 matches = [p for p in profiles if p.name.lower() == wanted]
                 if not matches:
                     names = ", ".join(p.name for p in profiles) or "(none)"
                     raise UserError(
-                        f"account {email} has no profile named {args.profile!r}. Its profiles: {names}"
+                        f"account {email} has no profile named {profile_name!r}. Its profiles: {names}"
                     )
                 profile = matches[0]
             else:
@@ -68,17 +68,29 @@ def run(args: argparse.Namespace) -> int:
                 if not profiles:
                     raise UserError(f"account {email} has no profiles. Create one before issuing a token")
                 profile = (grown_up or profiles)[0]
-            account_id, profile_id, profile_name = account.id, profile.id, profile.name
+            return account.id, profile.id, profile.name
     except OperationalError as exc:
         raise UserError(
             f"cannot read the account database ({exc.orig}). Run `marquee migrate` and check MARQUEE_DATABASE_URL"
         ) from exc
     finally:
         engine.dispose()
+
+
+def signed_token(account_id: int, profile_id: int, hours: float) -> str:
     try:
-        token = issue_token(account_id, profile_id, lifetime_seconds=int(args.hours * 3600))
+        return issue_token(account_id, profile_id, lifetime_seconds=int(hours * 3600))
     except TokenSecretMissing as exc:
         raise UserError(str(exc).rstrip(".")) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.hours <= 24 * 30:
+        raise UserError(
+            f"--hours {args.hours} is out of range. Give a number of hours above 0 and at most 720"
+        )
+    account_id, profile_id, profile_name = find_profile(args.email, args.profile)
+    token = signed_token(account_id, profile_id, args.hours)
     logger.info(
         "issued a %.1f-hour token for account %s, profile %s (%s)",
         args.hours,
