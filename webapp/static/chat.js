@@ -49,8 +49,6 @@
   function renderCards(cards) {
     const list = element("ul", "cards");
     list.setAttribute("aria-label", "Suggested titles");
-    list.style.listStyle = "none";
-    list.style.margin = "0";
     for (const card of cards) {
       const item = element("li", "card");
       item.dataset.titleId = String(card.id);

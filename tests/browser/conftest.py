@@ -1,0 +1,230 @@
+"""Browser tests: the real web app under uvicorn (`marquee web`), driven by Playwright with Debian's chromium.
+
+Two servers run on the same migrated SQLite world: one whose Rasa URL points at a closed port (the
+assistant is down) and one whose Rasa URL points at a small stand-in for Rasa's REST channel, which
+answers with text, quick-reply buttons and title cards so the page's rendering can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accountdb import migrate
+from accountdb.engine import make_engine
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "webapp"))
+from webapp_world import build_web_world  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "results"
+SERVER_START_TIMEOUT_S = 60
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RasaStandIn(BaseHTTPRequestHandler):
+    """Answers POST /webhooks/rest/webhook the way Rasa's REST channel does, echoing what it was sent."""
+
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        RasaStandIn.received.append(body)
+        if body["message"] == "/affirm":
+            replies = [{"recipient_id": body["sender"], "text": "Great, enjoy the show!"}]
+        else:
+            replies = [
+                {"recipient_id": body["sender"], "text": "Here are two picks for tonight:"},
+                {
+                    "recipient_id": body["sender"],
+                    "custom": {
+                        "title_cards": [
+                            {
+                                "id": 1,
+                                "title": "Harbor Lights",
+                                "year": 2021,
+                                "type": "movie",
+                                "genres": ["Drama"],
+                                "runtime": 100,
+                                "maturity": "PG-13",
+                                "reason": "A quiet, warm drama like the ones you finish",
+                            },
+                            {
+                                "id": 2,
+                                "title": "Night Shift Diaries",
+                                "year": 2021,
+                                "type": "series",
+                                "genres": ["Comedy", "Workplace"],
+                                "seasons": 2,
+                                "maturity": "TV-MA",
+                                "reason": "Popular in your region this week",
+                            },
+                        ]
+                    },
+                },
+                {
+                    "recipient_id": body["sender"],
+                    "text": "Want more like these?",
+                    "buttons": [
+                        {"title": "Yes please", "payload": "/affirm"},
+                        {"title": "No", "payload": "/deny"},
+                    ],
+                },
+            ]
+        payload = json.dumps(replies).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing; install Debian's chromium (`apt-get install -y chromium`)"
+        if os.environ.get("MARQUEE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason} (MARQUEE_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def world_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-world') / 'web.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    build_web_world(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def rasa_stand_in() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RasaStandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def start_web(world_db: str, rasa_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MARQUEE_DATABASE_URL": world_db,
+        "MARQUEE_RASA_URL": rasa_url,
+        "MARQUEE_TOKEN_SECRET": "browser-test-token-secret-0123456789abcdef",
+        "MARQUEE_SESSION_SECRET": "browser-test-session-secret-0123456789abcdef",
+        "MARQUEE_DEMO_SIGNIN": "1",
+    }
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "marquee", "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"`marquee web` exited with {process.returncode}: {log_path.read_text()[-2000:]}"
+            )
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(
+        f"`marquee web` did not answer /healthz in {SERVER_START_TIMEOUT_S} s: {log_path.read_text()[-2000:]}"
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def web_without_rasa(world_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    process, base = start_web(
+        world_db, f"http://127.0.0.1:{free_port()}", tmp_path_factory.mktemp("logs") / "down.log"
+    )
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def web_with_rasa(
+    world_db: str, rasa_stand_in: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    process, base = start_web(world_db, rasa_stand_in, tmp_path_factory.mktemp("logs") / "up.log")
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
