@@ -58,7 +58,7 @@ _RUNTIME = re.compile(
     )\b""",
     re.I | re.X,
 )
-_QUICK = re.compile(r"\b(?:quick(?:ie)?|short(?!er\b)|not\s+too\s+long|bite-?sized)\b", re.I)
+_QUICK = re.compile(r"\b(?:quick(?:ie)?|short(?!er\b)|(?:not|nothing)\s+too\s+long|bite-?sized)\b", re.I)
 QUICK_MINUTES = 45
 
 

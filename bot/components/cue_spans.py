@@ -197,7 +197,8 @@ def _span_after(text: str, position: int, entity: str) -> Span | None:
 
 def find_people(text: str) -> list[Span]:
     spans = [_span_after(text, cue.end(), "person") for cue in _PERSON_CUES.finditer(text)]
-    return [span for span in spans if span]
+    # Titles may start with an article ("The Office"); people's names do not ("with a twist").
+    return [span for span in spans if span and span.value.split()[0].lower() not in _ARTICLES]
 
 
 def find_titles(text: str, intent: str | None) -> list[Span]:

@@ -24,8 +24,12 @@ _CUE_AFTER = re.compile(
     r"no\s+thanks|is\s+a\s+no|are\s+a\s+no|not\s+please|scares?\s+me)",
     re.I,
 )
-# A new clause ends the reach of a negation: "not horror, but a comedy" keeps comedy wanted.
-_CLAUSE_BREAK = re.compile(r"[,.;!?]|\b(?:but|instead|rather|and\s+want|prefer(?:ably)?|more\s+like)\b", re.I)
+# A new clause ends the reach of a negation: "not horror, but a comedy" keeps comedy wanted
+# ("anything but" is itself the negation, not a new clause).
+_CLAUSE_BREAK = re.compile(
+    r"[,.;!?]|\b(?<!anything\s)(?<!all\s)(?:but|instead|rather|and\s+want|prefer(?:ably)?|more\s+like)\b",
+    re.I,
+)
 
 
 def is_negated(text: str, start: int, end: int) -> bool:
