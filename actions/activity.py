@@ -209,3 +209,25 @@ def continue_watching(engine: Engine, profile_id: int, limit: int = 10) -> list[
                 )
             )
     return result[:limit]
+
+
+@dataclass(frozen=True)
+class AudienceScore:
+    liked: int
+    rated: int
+
+    @property
+    def share(self) -> float:
+        return self.liked / self.rated if self.rated else 0.0
+
+
+def audience_score(engine: Engine, title_id: str | int) -> AudienceScore:
+    """How many profiles rated the title, and how many of them liked (thumbs up or love) it."""
+    with session_scope(engine) as session:
+        rated, liked = session.execute(
+            select(
+                func.count(Rating.id),
+                func.count(Rating.id).filter(Rating.value.in_([RatingValue.UP, RatingValue.LOVE])),
+            ).where(Rating.title_id == int(title_id))
+        ).one()
+    return AudienceScore(int(liked or 0), int(rated or 0))

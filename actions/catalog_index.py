@@ -45,7 +45,10 @@ FUZZY_TIE_MARGIN = 2.5
 # Longest name (in tokens) the fuzzy n-gram scan considers; catalog titles rarely exceed this.
 MAX_NGRAM_TOKENS = 8
 # Words before a short title that show the user means a title ("something like Up").
-TITLE_CUES = frozenset({"like", "about", "watched", "seen", "saw", "loved", "liked", "hated", "watch", "is"})
+TITLE_CUES = frozenset({"like", "about"})
+# "loved it", "add that": pronouns are never a title, even when a catalog title has that name, unless
+# capitalised mid-sentence ("I loved It").
+PRONOUNS = frozenset({"it", "this", "that", "them", "her", "him", "us", "me", "you", "one", "these", "those"})
 
 
 def fold(text: str) -> str:
@@ -174,6 +177,8 @@ class CatalogIndex:
             return True
         if any(ch.isupper() for ch in surface) and start > 0:
             return True
+        if folded in PRONOUNS:
+            return False
         tokens = [token.text for token in self._nlp.tokenizer(fold(text))]
         return start > 0 and tokens[start - 1] in TITLE_CUES
 
@@ -224,6 +229,8 @@ class CatalogIndex:
             by_id = self.title_by_id(hint)
             if by_id is not None:
                 return TitleResolution((by_id,), hint, 100.0, True)
+            if self._normalise(hint) in PRONOUNS:
+                hint = None  # the NLU marked "it" in "how long is it": that refers to the title in focus
         for source in (hint, text):
             if not source:
                 continue
@@ -232,7 +239,7 @@ class CatalogIndex:
                 (folded, surface)
                 for folded, surface, start in self._exact_spans(source, "title")
                 if self._plausible_in_context(folded, surface, start, source, whole_message)
-                or self._normalise(source) == folded
+                or (self._normalise(source) == folded and folded not in PRONOUNS)
             ]
             if exact:
                 folded, surface = max(exact, key=lambda item: len(item[0]))
@@ -282,17 +289,28 @@ class CatalogIndex:
             if folded in {self._normalise(p) for p in entry.people}
         ]
 
-    def canonical_genre(self, value: str) -> str | None:
-        """The catalog's spelling of a genre the NLU extracted ("sci fi" -> "Science Fiction")."""
+    def catalog_genres(self, value: str) -> list[str]:
+        """The catalog genres an NLU genre value means: "sci-fi" -> ["Science Fiction"], "horror" ->
+        ["Horror"], "reality" -> ["Reality TV"], "musical" -> ["Music & Musicals"]."""
         table = self._tables["genre"]
-        folded = self._normalise(value)
-        # People say "comedies" and "thrillers"; the catalog names genres in the singular.
-        singulars = [folded, re.sub(r"ies$", "y", folded), re.sub(r"s$", "", folded)]
-        for candidate in singulars:
-            if candidate in table.display:
-                return table.display[candidate]
-        match = process.extractOne(folded, self._fuzzy_choices["genre"], scorer=fuzz.ratio, score_cutoff=86)
-        return table.display[match[0]] if match else None
+        wanted = _singular_tokens(self._normalise(value))
+        if not wanted:
+            return []
+        aliases = {
+            _singular_tokens(self._normalise(alias)) for alias in GENRE_ALIASES.get(" ".join(wanted), ())
+        }
+        matches = []
+        for folded, display in table.display.items():
+            tokens = _singular_tokens(folded)
+            if tokens == wanted or tokens in aliases or set(wanted) <= set(tokens):
+                matches.append(display)
+        if not matches:
+            close = process.extractOne(
+                " ".join(wanted), self._fuzzy_choices["genre"], scorer=fuzz.ratio, score_cutoff=86
+            )
+            if close:
+                matches.append(table.display[close[0]])
+        return sorted(matches)
 
     def find_genres(self, text: str) -> list[str]:
         table = self._tables["genre"]
@@ -308,6 +326,29 @@ class CatalogIndex:
         for entry in sorted(self.entries.values(), key=lambda e: e.id):
             digest.update(f"{entry.id}\x1f{description_text(entry)}\x1e".encode())
         return digest.hexdigest()[:20]
+
+
+# Genre words whose catalog spelling shares no word with them.
+GENRE_ALIASES: dict[str, tuple[str, ...]] = {
+    "sci - fi": ("science fiction", "sci-fi & fantasy", "scifi"),
+    "scifi": ("science fiction", "sci-fi & fantasy"),
+    "kid": ("children", "kids' tv", "children & family"),
+    "documentary": ("docuseries",),
+    "stand - up": ("standup", "stand-up comedy"),
+    "animation": ("animated", "cartoon"),
+}
+
+
+def _singular_tokens(folded: str) -> tuple[str, ...]:
+    """Word tokens with a plural "s"/"ies" removed, so "comedies" and "comedy" compare equal."""
+    tokens = []
+    for token in folded.split():
+        if token.endswith("ies") and len(token) > 4:
+            token = token[:-3] + "y"
+        elif token.endswith("s") and not token.endswith("ss") and len(token) > 3:
+            token = token[:-1]
+        tokens.append(token)
+    return tuple(tokens)
 
 
 def description_text(entry: CatalogEntry) -> str:

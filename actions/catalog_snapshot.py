@@ -129,7 +129,8 @@ class CatalogSnapshot:
                     "countries": list(facts.countries),
                     "maturity_rank": facts.maturity_rank,
                     "regions": regions,
-                    "description": facts.description,
+                    # The recommender matches a requested person in the title's text; the credits go there.
+                    "description": _with_credits(facts),
                     "date_added": facts.date_added,
                 }
             )
@@ -137,6 +138,15 @@ class CatalogSnapshot:
 
 
 UNAVAILABLE_EVERYWHERE = "--"
+
+
+def _with_credits(facts: TitleFacts) -> str:
+    parts = [facts.description.strip()]
+    if facts.cast:
+        parts.append(f"With {', '.join(facts.cast)}.")
+    if facts.directors:
+        parts.append(f"Directed by {', '.join(facts.directors)}.")
+    return " ".join(part for part in parts if part)
 
 
 def catalog_version(engine: Engine) -> tuple:

@@ -126,6 +126,10 @@ def parse_era(text: str | None, today: date | None = None) -> tuple[int | None, 
     if not text:
         return None
     lowered = text.lower().strip()
+    normalised = re.fullmatch(r"(\d{4})?\s*-\s*(\d{4})?", lowered)
+    if normalised and any(normalised.groups()):  # the NLU's "<min>-<max>" form: "1980-1989", "2015-", "-1999"
+        low, high = normalised.groups()
+        return (int(low) if low else None, int(high) if high else None)
     this_year = (today or date.today()).year
     if re.search(r"\b(recent|new|newer|latest|this year|last year|lately|current)\b", lowered):
         return (this_year - RECENT_YEARS, None)
@@ -302,7 +306,7 @@ def language_code(text: str | None) -> str | None:
     cleaned = _clean(text)
     if cleaned in LANGUAGE_CODES:
         return LANGUAGE_CODES[cleaned]
-    if cleaned in set(LANGUAGE_CODES.values()):
+    if re.fullmatch(r"[a-z]{2}", cleaned):  # already an ISO 639-1 code, as the NLU normalises it
         return cleaned
     return None
 
@@ -314,7 +318,7 @@ def country_code(text: str | None) -> str | None:
     cleaned = _clean(text)
     if cleaned in COUNTRY_CODES:
         return COUNTRY_CODES[cleaned]
-    if len(cleaned) == 2 and cleaned.upper() in set(COUNTRY_CODES.values()):
+    if re.fullmatch(r"[a-z]{2}", cleaned):  # already an ISO 3166-1 alpha-2 code, as the NLU normalises it
         return cleaned.upper()
     return None
 

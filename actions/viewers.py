@@ -95,23 +95,30 @@ def load_viewer(engine: Engine, identity: Identity) -> Viewer:
         )
 
 
+def interaction_weight(completed: bool | None, rating: str | None) -> float:
+    """One profile's weight on one title: its rating if it rated it, else how far it watched."""
+    if rating is not None:
+        return {RatingValue.LOVE: WEIGHT_LOVE, RatingValue.UP: WEIGHT_UP, RatingValue.DOWN: WEIGHT_DOWN}[
+            RatingValue(rating)
+        ]
+    return WEIGHT_COMPLETED if completed else WEIGHT_STARTED
+
+
 def _history(session, profile_id: int) -> tuple[dict[str, float], frozenset[str], frozenset[str]]:  # noqa: ANN001
-    history: dict[str, float] = {}
-    watched: set[str] = set()
-    for title_id, completed in session.execute(
+    completed: dict[str, bool] = {}
+    for title_id, done in session.execute(
         select(ViewingEvent.title_id, ViewingEvent.completed).where(ViewingEvent.profile_id == profile_id)
     ):
-        key = str(title_id)
-        watched.add(key)
-        weight = WEIGHT_COMPLETED if completed else WEIGHT_STARTED
-        history[key] = max(history.get(key, 0.0), weight)
-    disliked: set[str] = set()
-    rating_weights = {RatingValue.LOVE: WEIGHT_LOVE, RatingValue.UP: WEIGHT_UP, RatingValue.DOWN: WEIGHT_DOWN}
-    for title_id, value in session.execute(
-        select(Rating.title_id, Rating.value).where(Rating.profile_id == profile_id)
-    ):
-        key = str(title_id)
-        history[key] = rating_weights[RatingValue(value)]
-        if value == RatingValue.DOWN:
-            disliked.add(key)
-    return history, frozenset(watched), frozenset(disliked)
+        completed[str(title_id)] = completed.get(str(title_id), False) or bool(done)
+    ratings = {
+        str(title_id): value
+        for title_id, value in session.execute(
+            select(Rating.title_id, Rating.value).where(Rating.profile_id == profile_id)
+        )
+    }
+    history = {
+        title_id: interaction_weight(completed.get(title_id), ratings.get(title_id))
+        for title_id in completed.keys() | ratings.keys()
+    }
+    disliked = frozenset(title_id for title_id, value in ratings.items() if value == RatingValue.DOWN)
+    return history, frozenset(completed), disliked

@@ -67,10 +67,20 @@ def test_everyday_words_are_not_mistaken_for_short_titles(index: CatalogIndex) -
     assert index.resolve_title("what should i watch tonight?") is None
 
 
+def test_pronouns_never_resolve_to_a_title_named_like_them() -> None:
+    index = CatalogIndex([CatalogEntry("1", "It", 2017, "movie"), CatalogEntry("2", "Her", 2013, "movie")])
+    for message in ("I loved it", "how long is it", "add it to my list", "tell me about her", "it"):
+        assert index.resolve_title(message) is None, message
+    assert index.resolve_title("how long is it", hint="it") is None
+    assert labels(index.resolve_title("I loved It")) == ["It (2017)"]
+    assert labels(index.resolve_title("how long is Her?")) == ["Her (2013)"]
+
+
 def test_short_titles_resolve_when_the_context_says_title(index: CatalogIndex) -> None:
     assert labels(index.resolve_title("something like up")) == ["Up (2009)"]
     assert labels(index.resolve_title("I loved Big")) == ["Big (1988)"]
     assert labels(index.resolve_title("up")) == ["Up (2009)"]
+    assert index.resolve_title("i loved big") is None  # lower case and no cue: an ordinary word
     # The NLU's title span is trusted as a whole.
     assert labels(index.resolve_title("anything similar to that one, up", hint="up")) == ["Up (2009)"]
 
@@ -89,11 +99,24 @@ def test_people_exact_accentless_and_typo(index: CatalogIndex) -> None:
 
 
 def test_genres_map_to_catalog_spelling(index: CatalogIndex) -> None:
-    assert index.canonical_genre("science-fiction") == "Science Fiction"
-    assert index.canonical_genre("comedies") == "Comedy"
-    assert index.canonical_genre("COMEDY") == "Comedy"
-    assert index.canonical_genre("knitting") is None
+    assert index.catalog_genres("science-fiction") == ["Science Fiction"]
+    assert index.catalog_genres("sci-fi") == ["Science Fiction"]
+    assert index.catalog_genres("comedies") == ["Comedy"]
+    assert index.catalog_genres("COMEDY") == ["Comedy"]
+    assert index.catalog_genres("knitting") == []
     assert index.find_genres("a comedy, not horror") == ["Comedy", "Horror"]
+
+
+def test_genre_words_find_longer_catalog_names() -> None:
+    index = CatalogIndex(
+        CatalogEntry(str(i), f"T{i}", 2000, "movie", (genre,))
+        for i, genre in enumerate(["Reality TV", "Music & Musicals", "Stand-Up Comedy", "Comedy", "Kids"])
+    )
+    assert index.catalog_genres("reality") == ["Reality TV"]
+    assert index.catalog_genres("musical") == ["Music & Musicals"]
+    assert index.catalog_genres("stand-up") == ["Stand-Up Comedy"]
+    assert index.catalog_genres("comedy") == ["Comedy", "Stand-Up Comedy"]
+    assert index.catalog_genres("kids") == ["Kids"]
 
 
 def test_fingerprint_changes_with_searchable_text() -> None:

@@ -77,6 +77,9 @@ TODAY = date(2026, 6, 1)
         ("from 2015", (2015, 2015)),
         ("since 2015", (2015, None)),
         ("before 1990", (None, 1989)),
+        ("1980-1989", (1980, 1989)),
+        ("2015-", (2015, None)),
+        ("-1999", (None, 1999)),
     ],
 )
 def test_era_text_to_year_range(text: str, years: tuple) -> None:
@@ -105,7 +108,7 @@ def test_language_names_to_codes(text: str | None, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("from Japan", "JP"), ("British", "GB"), ("south korea", "KR"), ("gb", "GB"), ("Atlantis", None)],
+    [("from Japan", "JP"), ("British", "GB"), ("south korea", "KR"), ("gb", "GB"), ("NZ", "NZ"), ("Atlantis", None)],
 )
 def test_country_names_to_codes(text: str, code: str | None) -> None:
     assert country_code(text) == code
