@@ -67,15 +67,17 @@ class RasaStandIn(BaseHTTPRequestHandler):
                 {"recipient_id": body["sender"], "text": "Here are two picks for tonight:"},
                 {
                     "recipient_id": body["sender"],
+                    # The shape the bot's actions send (actions/replies.py): json_message -> "custom".
                     "custom": {
-                        "title_cards": [
+                        "type": "title_cards",
+                        "cards": [
                             {
                                 "id": 1,
                                 "title": "Harbor Lights",
                                 "year": 2021,
                                 "type": "movie",
                                 "genres": ["Drama"],
-                                "runtime": 100,
+                                "runtime_minutes": 100,
                                 "maturity": "PG-13",
                                 "reason": "A quiet, warm drama like the ones you finish",
                             },
@@ -89,7 +91,7 @@ class RasaStandIn(BaseHTTPRequestHandler):
                                 "maturity": "TV-MA",
                                 "reason": "Popular in your region this week",
                             },
-                        ]
+                        ],
                     },
                 },
                 {

@@ -21,13 +21,11 @@ from accountdb import migrate
 from accountdb.engine import make_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
+from webapp_testkit import SESSION_SECRET, TOKEN_SECRET  # noqa: E402
 from webapp_world import WebWorld, build_web_world  # noqa: E402
 
 from webapp.app import create_app  # noqa: E402
 from webapp.settings import Settings  # noqa: E402
-
-TOKEN_SECRET = "webapp-unit-test-token-secret-0123456789abcdef"
-SESSION_SECRET = "webapp-unit-test-session-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -100,29 +98,3 @@ def make_client(settings: Settings) -> Iterator:
 @pytest.fixture
 def client(make_client) -> TestClient:  # noqa: ANN001
     return make_client()
-
-
-def csrf_of(client: TestClient, page: str = "/chat") -> str:
-    """The CSRF token the server put into a page's <meta name="csrf-token">."""
-    html = client.get(page).text
-    marker = 'name="csrf-token" content="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
-def login_staff(client: TestClient, username: str, password: str) -> None:
-    token = csrf_of(client, "/console/login")
-    response = client.post(
-        "/console/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-
-
-def sign_in_subscriber(client: TestClient, email: str, password: str) -> None:
-    token = csrf_of(client, "/signin")
-    response = client.post(
-        "/signin", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
-    )
-    assert response.status_code == 303 and response.headers["location"] == "/profiles", response.text

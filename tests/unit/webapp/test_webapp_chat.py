@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TOKEN_SECRET, csrf_of, sign_in_subscriber
 from fastapi.testclient import TestClient
+from webapp_testkit import TOKEN_SECRET, csrf_of, sign_in_subscriber
 from webapp_world import ALICE_PASSWORD, WebWorld
 
 from actions.identity import verify_token
+from webapp.chat_replies import to_bot_messages
 from webapp.rasa_client import REST_WEBHOOK_PATH, RasaClient
 from webapp.routes.chat import TROUBLE_TEXT
 
@@ -172,6 +173,27 @@ def test_replies_are_reduced_to_safe_text_buttons_and_title_cards(
     assert "onclick" not in card
     assert messages[2]["buttons"] == [{"title": "Yes", "payload": "/affirm"}]
     assert len(messages) == 3, "the javascript: image is dropped, leaving an empty message out"
+
+
+def test_the_bots_own_card_payload_shape_is_understood() -> None:
+    # actions/replies.py sends {"type": "title_cards", "cards": [...]} with runtime_minutes for movies.
+    (message,) = to_bot_messages(
+        [
+            {
+                "text": "Try these",
+                "custom": {
+                    "type": "title_cards",
+                    "cards": [
+                        {"id": 3, "title": "A", "type": "movie", "runtime_minutes": 95, "genres": ["Drama"]},
+                        {"id": 4, "title": "B", "type": "series", "seasons": 3, "maturity": "TV-14"},
+                        {"id": True, "title": "bad id"},
+                        "not a card",
+                    ],
+                },
+            }
+        ]
+    )
+    assert [(c.id, c.runtime, c.seasons) for c in message.title_cards] == [(3, 95, None), (4, None, 3)]
 
 
 def test_signed_in_chat_page_without_a_profile_goes_to_the_picker(client: TestClient) -> None:

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SESSION_SECRET, TOKEN_SECRET
 from sqlalchemy import Engine, select
+from webapp_testkit import SESSION_SECRET, TOKEN_SECRET
 from webapp_world import WebWorld
 
 from accountdb.engine import session_scope

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import csrf_of, login_staff
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from webapp_testkit import csrf_of, login_staff
 from webapp_world import (
     AGENT_API_KEY,
     MARKETER_API_KEY,

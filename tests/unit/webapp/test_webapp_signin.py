@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import csrf_of, login_staff, sign_in_subscriber
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from webapp_testkit import csrf_of, login_staff, sign_in_subscriber
 from webapp_world import ALICE_PASSWORD, PROFILE_PIN, STAFF_PASSWORD, WebWorld
 
 from accountdb.engine import session_scope
