@@ -275,12 +275,13 @@ class Account(Base):
     )
 
     @validates("email")
-    def _normalise_email(self, _key: str, email: str) -> str:
-        return email.strip().lower()
+    def _normalise_email(self, _key: str, email: str | None) -> str | None:
+        # Addresses are compared case-insensitively in practice; storing them lowercased makes UNIQUE do that.
+        return email.strip().lower() if email is not None else None
 
     @validates("country")
-    def _normalise_country(self, _key: str, country: str) -> str:
-        return country.strip().upper()
+    def _normalise_country(self, _key: str, country: str | None) -> str | None:
+        return country.strip().upper() if country is not None else None
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_secret(password)
