@@ -165,7 +165,7 @@ def staff_from_session(request: Request) -> StaffPrincipal | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
         return None
     since = raw.get("since")
-    if not isinstance(since, int) or time.time() - since > settings_of(request).staff_session_idle_s:
+    if not isinstance(since, int) or time.time() - since > settings_of(request).staff_session_max_age_s:
         end_staff_session(request)
         return None
     # Re-read the row on every request so that deactivating someone or changing their role takes effect now.

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from accountdb.engine import database_url
+from actions.identity import token_secret
 
 SESSION_SECRET_ENV = "MARQUEE_SESSION_SECRET"
 # Signed cookies with a short key can be forged by brute force; demand as much as the token secret.
@@ -32,14 +33,13 @@ class Settings:
     rasa_read_timeout_s: float = 30.0
     rasa_connect_retries: int = 2
     subscriber_token_lifetime_s: int = 12 * 3600
-    staff_session_idle_s: int = 8 * 3600
+    # A console login lasts one working shift, however active; then the password is asked again.
+    staff_session_max_age_s: int = 8 * 3600
     login_max_failures: int = 5
     login_lockout_s: int = 15 * 60
 
     @classmethod
     def from_env(cls) -> Settings:
-        from actions.identity import token_secret
-
         session_secret = os.environ.get(SESSION_SECRET_ENV, "")
         if len(session_secret.encode()) < MIN_SESSION_SECRET_BYTES:
             raise SettingsError(

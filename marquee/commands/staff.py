@@ -9,13 +9,15 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from accountdb.engine import data_dir, make_engine, session_scope
-from accountdb.models import AuditLogEntry, StaffRole, StaffUser
+from accountdb.models import AuditLogEntry, StaffRole, StaffUser, utcnow
 from marquee.cli import UserError
 from webapp.auth import api_key_digest, new_api_key
 
@@ -94,10 +96,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=ensure_demo)
 
 
-def _engine():  # noqa: ANN202
-    return make_engine()
-
-
 def _check_username(username: str) -> str:
     username = username.strip()
     if (
@@ -125,7 +123,7 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-def _find(session, username: str) -> StaffUser:  # noqa: ANN001
+def _find(session: Session, username: str) -> StaffUser:
     staff = session.scalars(
         select(StaffUser).where(func.lower(StaffUser.username) == username.lower())
     ).one_or_none()
@@ -134,7 +132,7 @@ def _find(session, username: str) -> StaffUser:  # noqa: ANN001
     return staff
 
 
-def _audit(session, action: str, staff: StaffUser, **details: object) -> None:  # noqa: ANN001
+def _audit(session: Session, action: str, staff: StaffUser, **details: object) -> None:
     session.add(
         AuditLogEntry(
             actor=f"cli:{os.environ.get('USER', 'unknown')}",
@@ -146,7 +144,7 @@ def _audit(session, action: str, staff: StaffUser, **details: object) -> None:  
     )
 
 
-def _database_errors(func_):  # noqa: ANN001, ANN202
+def _database_errors(func_: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return func_(args)
@@ -162,7 +160,7 @@ def _database_errors(func_):  # noqa: ANN001, ANN202
 def add_user(args: argparse.Namespace) -> int:
     username = _check_username(args.username)
     password = _read_password(args.password_stdin)
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             taken = session.scalar(
@@ -183,15 +181,16 @@ def add_user(args: argparse.Namespace) -> int:
 
 @_database_errors
 def list_users(_args: argparse.Namespace) -> int:
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             rows = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+            now = utcnow()
             print(f"{'username':<24} {'role':<11} {'state':<9} {'api key':<8} last login")
             for staff in rows:
                 state = "active" if staff.active else "inactive"
-                if staff.locked_until is not None:
-                    state = "locked?" if staff.active else state
+                if staff.active and staff.locked_until is not None and staff.locked_until > now:
+                    state = "locked"
                 last = staff.last_login_at.strftime("%Y-%m-%d %H:%M") if staff.last_login_at else "never"
                 print(
                     f"{staff.username:<24} {staff.role:<11} {state:<9} {'yes' if staff.api_key_sha256 else 'no':<8} {last}"
@@ -203,7 +202,7 @@ def list_users(_args: argparse.Namespace) -> int:
 
 @_database_errors
 def deactivate_user(args: argparse.Namespace) -> int:
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             staff = _find(session, args.username)
@@ -220,7 +219,7 @@ def deactivate_user(args: argparse.Namespace) -> int:
 
 @_database_errors
 def unlock_user(args: argparse.Namespace) -> int:
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             staff = _find(session, args.username)
@@ -237,7 +236,7 @@ def unlock_user(args: argparse.Namespace) -> int:
 @_database_errors
 def issue_api_key(args: argparse.Namespace) -> int:
     key = new_api_key()
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             staff = _find(session, args.username)
@@ -259,7 +258,7 @@ def issue_api_key(args: argparse.Namespace) -> int:
 def ensure_demo(_args: argparse.Namespace) -> int:
     path = data_dir() / DEMO_CREDENTIALS_FILE
     credentials = _load_demo_credentials(path)
-    engine = _engine()
+    engine = make_engine()
     try:
         with session_scope(engine) as session:
             for username, role in DEMO_STAFF:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from accountdb.engine import session_scope
 from accountdb.models import Account, AccountStatus, AuditLogEntry, Profile, StaffUser, utcnow
@@ -122,7 +123,7 @@ def signin(
     return RedirectResponse("/profiles", status_code=status.HTTP_303_SEE_OTHER)
 
 
-def _record_subscriber_failure(session, account_id: int) -> None:  # noqa: ANN001
+def _record_subscriber_failure(session: Session, account_id: int) -> None:
     # One UPDATE with the increment in SQL, so concurrent failures are all counted.
     session.execute(
         update(Account)

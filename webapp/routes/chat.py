@@ -7,9 +7,20 @@ import logging
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
 
+from accountdb.engine import session_scope
+from accountdb.models import Account, AccountStatus, Profile
 from actions.identity import TOKEN_METADATA_KEY, issue_token
-from webapp.auth import conversation_id, current_subscriber, settings_of
+from webapp.auth import (
+    SubscriberSession,
+    conversation_id,
+    current_subscriber,
+    end_subscriber_session,
+    engine_of,
+    settings_of,
+)
 from webapp.chat_replies import BotMessage, to_bot_messages
 from webapp.csrf import require_csrf_header
 from webapp.rasa_client import AssistantUnavailable
@@ -34,6 +45,20 @@ class ChatResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+def _still_valid(engine: Engine, subscriber: SubscriberSession) -> bool:
+    """Whether the session's profile still exists in its account and the account may still sign in.
+
+    Checked on every message, so a deleted profile or a locked account stops getting tokens at once.
+    """
+    with session_scope(engine) as session:
+        found = session.execute(
+            select(Account.status)
+            .join(Profile, Profile.account_id == Account.id)
+            .where(Account.id == subscriber.account_id, Profile.id == subscriber.profile_id)
+        ).scalar_one_or_none()
+    return found == AccountStatus.ACTIVE
 
 
 @router.get("/", include_in_schema=False)
@@ -65,6 +90,7 @@ def chat_page(request: Request) -> Response:
     tags=["chat"],
     dependencies=[Depends(require_csrf_header)],
     responses={
+        401: {"model": ErrorResponse, "description": "the signed-in profile or account is no longer usable"},
         413: {"model": ErrorResponse, "description": "message longer than the limit"},
         422: {"model": ErrorResponse, "description": "empty message"},
         503: {"model": ErrorResponse, "description": "the assistant is down or timed out"},
@@ -90,6 +116,18 @@ async def send_chat_message(request: Request, body: ChatRequest) -> Response | C
     metadata: dict[str, str] = {}
     subscriber = current_subscriber(request)
     if subscriber is not None and subscriber.profile_id is not None:
+        if not await run_in_threadpool(_still_valid, engine_of(request), subscriber):
+            end_subscriber_session(request)
+            logger.info(
+                "ended the session of account %s: profile gone or account locked", subscriber.account_id
+            )
+            return JSONResponse(
+                {
+                    "detail": "Your sign-in is no longer valid (the profile was removed or the account is locked). "
+                    "Sign in again."
+                },
+                status_code=status.HTTP_401_UNAUTHORIZED,
+            )
         metadata[TOKEN_METADATA_KEY] = issue_token(
             subscriber.account_id,
             subscriber.profile_id,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accountdb.engine import session_scope
 from accountdb.models import AuditLogEntry, Campaign, CampaignStatus, PlanCode, StaffRole
@@ -146,7 +147,7 @@ def _out(campaign: Campaign) -> CampaignOut:
     )
 
 
-def _campaign_or_404(session, campaign_id: int) -> Campaign:  # noqa: ANN001
+def _campaign_or_404(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise HTTPException(

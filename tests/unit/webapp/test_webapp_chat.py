@@ -9,9 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from webapp_testkit import TOKEN_SECRET, csrf_of, sign_in_subscriber
 from webapp_world import ALICE_PASSWORD, WebWorld
 
+from accountdb.engine import session_scope
+from accountdb.models import Account
 from actions.identity import verify_token
 from webapp.chat_replies import to_bot_messages
 from webapp.rasa_client import REST_WEBHOOK_PATH, RasaClient
@@ -160,6 +163,25 @@ def test_signed_in_messages_carry_a_token_for_the_chosen_profile(
     assert post_chat(client, "what should I watch").status_code == 200
     token = fake_rasa.requests[0]["metadata"]["marquee_token"]
     assert verify_token(token, secret=TOKEN_SECRET) == (web_world.accounts["alice@example.com"], profile_id)
+
+
+def test_a_locked_account_stops_getting_tokens_at_once(
+    client: TestClient, fake_rasa: FakeRasa, web_world: WebWorld, web_engine: Engine
+) -> None:
+    sign_in_subscriber(client, "alice@example.com", ALICE_PASSWORD)
+    client.post(
+        "/profiles/select",
+        data={
+            "profile_id": web_world.profiles["alice@example.com/Alice"],
+            "csrf_token": csrf_of(client, "/profiles"),
+        },
+    )
+    with session_scope(web_engine) as session:
+        session.get(Account, web_world.accounts["alice@example.com"]).status = "locked"
+    response = post_chat(client, "what is my next bill")
+    assert response.status_code == 401 and "Sign in again" in response.json()["detail"]
+    assert fake_rasa.requests == []
+    assert "chatting as a guest" in client.get("/chat").text
 
 
 def test_replies_are_reduced_to_safe_text_buttons_and_title_cards(
