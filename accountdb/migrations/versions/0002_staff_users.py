@@ -29,11 +29,15 @@ def upgrade() -> None:
         sa.Column("api_key_sha256", sa.String(length=64), nullable=True),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("role IN ('agent', 'supervisor', 'marketer')", name=op.f("ck_staff_users_role_known")),
+        sa.CheckConstraint(
+            "role IN ('agent', 'supervisor', 'marketer')", name=op.f("ck_staff_users_role_known")
+        ),
         sa.CheckConstraint(
             "failed_login_count >= 0", name=op.f("ck_staff_users_failed_login_count_non_negative")
         ),
-        sa.CheckConstraint("password_hash LIKE 'scrypt$%'", name=op.f("ck_staff_users_password_hash_is_hash")),
+        sa.CheckConstraint(
+            "password_hash LIKE 'scrypt$%'", name=op.f("ck_staff_users_password_hash_is_hash")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_users")),
         sa.UniqueConstraint("username", name=op.f("uq_staff_users_username")),
         sa.UniqueConstraint("api_key_sha256", name=op.f("uq_staff_users_api_key_sha256")),
