@@ -26,10 +26,12 @@ def run_batch(
 ) -> T | None:
     """Call `write` in one transaction. On a database error the transaction is rolled back, the
     report records the batch's lines as not imported, and None is returned: the caller stops."""
+    # COPY (accountdb.importers.bulk) talks to the driver directly, so its errors arrive unwrapped.
+    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         with session_scope(engine) as session:
             return write(session)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, driver_error) as exc:
         first_line, last_line = lines
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         report.failed_batch = FailedBatch(first_line, last_line, reason)

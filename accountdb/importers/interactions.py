@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accountdb.engine import session_scope
 from accountdb.importers.batches import run_batch
+from accountdb.importers.bulk import chunks, insert_rows, insert_rows_returning_ids
 from accountdb.importers.catalog import account_regions
 from accountdb.importers.items import import_items
-from accountdb.importers.lookups import chunks
 from accountdb.importers.report import ImportReport
 from accountdb.importers.sources import check_source, derive_source, external_id
 from accountdb.importers.thumbs import SUPPORTED_SCALES, scale_for, thumbs_for
@@ -216,7 +216,8 @@ class _InteractionWriter:
         new_profiles = self._create_users(session, sorted({r.user_id for r in rows} - self.profiles.keys()))
         profile_of = self.profiles | new_profiles
         keyed = [(profile_of[r.user_id], self.titles[r.item_id].id, r) for r in rows]
-        old_pairs = sorted({(p, t) for p, t, _ in keyed if p not in new_profiles.values()})
+        created = set(new_profiles.values())
+        old_pairs = sorted({(p, t) for p, t, _ in keyed if p not in created})
 
         latest: dict[tuple[int, int], InteractionRow] = {}
         for profile_id, title_id, row in keyed:
@@ -251,32 +252,35 @@ class _InteractionWriter:
         if not user_ids:
             return {}
         now = datetime.now(UTC)
-        created = session.execute(
-            insert(Account).returning(Account.external_id, Account.id),
+        account_rows = [
+            {
+                "external_id": external_id(self.source, user_id),
+                "email": _imported_email(self.source, user_id),
+                "name": f"{self.source} user {user_id}",
+                "country": self.country,
+                "language": "en",
+                "marketing_consent": False,
+                "created_at": now,
+            }
+            for user_id in user_ids
+        ]
+        account_ids = insert_rows_returning_ids(session, Account, account_rows, "external_id")
+        # Each new account gets exactly one profile, so the account id identifies it.
+        profile_ids = insert_rows_returning_ids(
+            session,
+            Profile,
             [
                 {
-                    "external_id": external_id(self.source, user_id),
-                    "email": _imported_email(self.source, user_id),
-                    "name": f"{self.source} user {user_id}",
-                    "country": self.country,
-                    "language": "en",
-                    "marketing_consent": False,
+                    "account_id": account_ids[row["external_id"]],
+                    "name": IMPORTED_PROFILE_NAME,
                     "created_at": now,
                 }
-                for user_id in user_ids
+                for row in account_rows
             ],
+            "account_id",
         )
         cut = len(self.prefix)
-        account_ids = {ext[cut:]: account_id for ext, account_id in created}
-        profiles = session.execute(
-            insert(Profile).returning(Profile.account_id, Profile.id),
-            [
-                {"account_id": account_ids[user_id], "name": IMPORTED_PROFILE_NAME, "created_at": now}
-                for user_id in user_ids
-            ],
-        )
-        user_of_account = {account_id: user_id for user_id, account_id in account_ids.items()}
-        return {user_of_account[account_id]: profile_id for account_id, profile_id in profiles}
+        return {ext[cut:]: profile_ids[account_id] for ext, account_id in account_ids.items()}
 
     def _upsert_ratings(
         self,
@@ -328,8 +332,7 @@ class _InteractionWriter:
                     {"id": rating_id, "value": value.value, "score": row.rating, "rated_at": rated_at}
                 )
                 outcome[(profile_id, title_id)] = "updated"
-        if inserts:
-            session.execute(insert(Rating), inserts)
+        insert_rows(session, Rating, inserts)
         if updates:
             session.execute(update(Rating), updates)
         for part in chunks(removals):
@@ -367,8 +370,7 @@ class _InteractionWriter:
                     "completed": True,
                 }
             )
-        if new_rows:
-            session.execute(insert(ViewingEvent), new_rows)
+        insert_rows(session, ViewingEvent, new_rows)
         return is_new
 
 

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accountdb.importers.bulk import chunks, insert_rows_returning_ids
 from accountdb.models import Genre, Person
-
-T = TypeVar("T")
-
-# Well below SQLite's and PostgreSQL's bound-parameter limits.
-IN_LIST_CHUNK = 900
-
-
-def chunks(values: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class NameIds:
@@ -37,11 +27,6 @@ class NameIds:
         for part in chunks(missing):
             found = session.execute(select(self.model.name, self.model.id).where(self.model.name.in_(part)))
             self.ids.update({name: id_ for name, id_ in found})
-        to_create = [name for name in missing if name not in self.ids]
-        if to_create:
-            created = session.execute(
-                insert(self.model).returning(self.model.name, self.model.id),
-                [{"name": name} for name in to_create],
-            )
-            self.ids.update({name: id_ for name, id_ in created})
+        to_create = [{"name": name} for name in missing if name not in self.ids]
+        self.ids.update(insert_rows_returning_ids(session, self.model, to_create, "name"))
         return self.ids

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from accountdb import maturity
-from accountdb.importers.lookups import NameIds, chunks
+from accountdb.importers.bulk import chunks, insert_rows, insert_rows_returning_ids
+from accountdb.importers.lookups import NameIds
 from accountdb.models import (
     Credit,
     CreditRole,
@@ -109,12 +110,11 @@ class TitleUpserter:
             else:
                 outcomes.append("unchanged")
         ids = {external_id: row["id"] for external_id, row in existing.items()}
-        if to_insert:
-            created = session.execute(
-                insert(Title).returning(Title.external_id, Title.id),
-                [_new_title_values(record) for record in to_insert],
+        ids.update(
+            insert_rows_returning_ids(
+                session, Title, [_new_title_values(record) for record in to_insert], "external_id"
             )
-            ids.update({external_id: id_ for external_id, id_ in created})
+        )
         if to_update:
             session.execute(update(Title), to_update)
         changed_links = self._sync_links(session, records, ids, set(existing))
@@ -216,14 +216,10 @@ class TitleUpserter:
         ):
             for part in chunks(title_ids):
                 session.execute(delete(table_column.table).where(table_column.in_(part)))
-        if genre_rows:
-            session.execute(insert(title_genres), genre_rows)
-        if credit_rows:
-            session.execute(insert(Credit), credit_rows)
-        if country_rows:
-            session.execute(insert(TitleCountry), country_rows)
-        if region_rows:
-            session.execute(insert(TitleAvailability), region_rows)
+        insert_rows(session, title_genres, genre_rows)
+        insert_rows(session, Credit, credit_rows)
+        insert_rows(session, TitleCountry, country_rows)
+        insert_rows(session, TitleAvailability, region_rows)
         return changed
 
 
