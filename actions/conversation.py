@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.catalog_index import PRONOUNS, fold
 from actions.catalog_snapshot import CatalogSnapshot, TitleFacts
 from actions.constraint_values import parse_ordinal
 
@@ -160,6 +161,10 @@ def choose_title(
             if len(visible) > 1:
                 return TitleChoice(options=visible, named=resolution.matched_text)
             chosen = visible[0]
+    named_explicitly = hint is not None and fold(hint).strip(" ?!.") not in PRONOUNS
+    if chosen is None and named_explicitly:
+        # The user named a title we cannot find: say so rather than answer about another one.
+        return TitleChoice(named=hint)
     if chosen is None:
         for slot in fallbacks:
             ids = turn.slot_list(slot)

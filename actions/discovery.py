@@ -46,6 +46,7 @@ class Request:
     genres: tuple[str, ...] = ()
     exclude_genres: tuple[str, ...] = ()
     moods: tuple[str, ...] = ()
+    exclude_moods: tuple[str, ...] = ()
     kind: str | None = None
     max_runtime: float | None = None
     year_min: int | None = None
@@ -103,15 +104,17 @@ class Discovery:
                 unknown.append(value)
         return list(dict.fromkeys(found)), unknown
 
-    def _excluded_ids(self, exclude_genres: tuple[str, ...]) -> frozenset[str]:
-        # Exclusions are the user's explicit "not horror": they are never relaxed, so they become hard
-        # exclusions by id rather than a soft constraint.
-        names, _ = self._genres(exclude_genres)
-        if not names:
+    def _excluded_ids(self, request: Request) -> frozenset[str]:
+        # Exclusions are the user's explicit "not horror" / "nothing too dark": they are never relaxed, so
+        # they become hard exclusions by id rather than soft constraints.
+        genres = set(self._genres(request.exclude_genres)[0])
+        moods = {m.lower() for m in request.exclude_moods}
+        if not genres and not moods:
             return frozenset()
-        wanted = set(names)
         return frozenset(
-            facts.id for facts in self.snapshot.titles.values() if wanted & {g.lower() for g in facts.genres}
+            facts.id
+            for facts in self.snapshot.titles.values()
+            if genres & {g.lower() for g in facts.genres} or moods & {m.lower() for m in facts.moods}
         )
 
     def profile(self, viewer: Viewer, request: Request) -> ProfileContext:
@@ -138,7 +141,7 @@ class Discovery:
             countries=(request.country,) if request.country else (),
             people=(request.person,) if request.person else (),
             like_item=request.like_title_id,
-            exclude_ids=self._excluded_ids(request.exclude_genres),
+            exclude_ids=self._excluded_ids(request),
         )
         return constraints, unknown
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actions import activity
@@ -32,13 +32,14 @@ from actions.replies import (
     Button,
     Reply,
     payload,
+    region_name,
     title_card,
     title_detail_buttons,
     title_list_reply,
     which_one_reply,
 )
 from actions.services import Services
-from actions.title_info import Aspect, answer, aspect_of, region_name
+from actions.title_info import Aspect, answer, aspect_of
 from actions.viewers import Viewer, load_viewer
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class Constraints:
 
     values: dict[str, Any]
     notes: list[str]
+    # Moods to avoid in this turn ("nothing too dark"); the dialogue contract keeps no slot for them.
+    exclude_moods: tuple[str, ...] = ()
 
     def request(self, suggested: list[str], like: str | None = None) -> Request:
         v = self.values
@@ -109,6 +112,7 @@ class Constraints:
             genres=tuple(v["genre"] or ()),
             exclude_genres=tuple(v["exclude_genres"] or ()),
             moods=tuple(v["mood"] or ()),
+            exclude_moods=self.exclude_moods,
             kind=v["kind"],
             max_runtime=v["max_runtime"],
             year_min=int(v["year_min"]) if v["year_min"] is not None else None,
@@ -188,11 +192,13 @@ def merge_constraints(turn: Turn, discovery: Discovery) -> Constraints:
 
     age = turn.entity("age")
     kids_age = parse_age(age) if age else turn.slot_number("kids_age")
+    avoided_moods = tuple(turn.entity_values("mood", "exclude"))
 
     values = {
         "genre": genres or None,
         "exclude_genres": excluded or None,
-        "mood": turn.entity_values("mood", any_role=True) or turn.slot_list("mood") or None,
+        "mood": [m for m in (turn.entity_values("mood") or turn.slot_list("mood")) if m not in avoided_moods]
+        or None,
         "kind": (turn.entity("kind") or turn.slot_text("kind")),
         "max_runtime": max_runtime,
         "year_min": year_min,
@@ -204,7 +210,12 @@ def merge_constraints(turn: Turn, discovery: Discovery) -> Constraints:
     }
     if values["kind"] not in ("movie", "series"):
         values["kind"] = None
-    return Constraints(values, notes)
+    return Constraints(values, notes, avoided_moods)
+
+
+def slots_only(turn: Turn) -> Turn:
+    """The turn without its message's entities: for feedback and choices, whose words are not constraints."""
+    return replace(turn, entities=(), intent=None)
 
 
 def _picks_reply(intro: str, picks: Picks, notes: list[str], empty: str) -> Reply:
@@ -486,7 +497,7 @@ def _store_feedback(
         FeedbackKind.WATCHED: f"Noted: you've watched {facts.title}.",
     }[kind]
     suggested = _unique(turn.slot_list("suggested_ids") + [facts.id])
-    constraints = merge_constraints(turn, discovery)
+    constraints = merge_constraints(slots_only(turn), discovery)
     if viewer.signed_in:
         activity.record_feedback(services.engine, viewer.profile_id, facts.id, kind)
         viewer = viewer_of(turn, services)  # read back: the next suggestions use the new feedback
@@ -644,7 +655,7 @@ def _resume(
     if action == "action_recommend" and intent == "already_seen":
         note = _mark_seen(services, viewer, facts)
         viewer = viewer_of(turn, services) if viewer.signed_in else viewer
-        constraints = merge_constraints(turn, discovery)
+        constraints = merge_constraints(slots_only(turn), discovery)
         suggested = _unique(turn.slot_list("suggested_ids") + [facts.id])
         picks = discovery.recommend(viewer, constraints.request(suggested))
         reply = _picks_reply(
@@ -659,7 +670,7 @@ def _resume(
             },
         )
     if action == "action_recommend" and intent == "refine_more_like":
-        constraints = merge_constraints(turn, discovery)
+        constraints = merge_constraints(slots_only(turn), discovery)
         picks = discovery.recommend(viewer, constraints.request(turn.slot_list("suggested_ids"), facts.id))
         reply = _picks_reply(
             f"More like {facts.label}:", picks, [], "I've already shown you everything like it."

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pycountry
+
 from actions.catalog_snapshot import TitleFacts
 
 TROUBLE_TEXT = (
@@ -136,29 +138,39 @@ def title_detail_buttons(facts: TitleFacts) -> list[Button]:
     ]
 
 
-def _unavailable_sentence(facts: TitleFacts, region: str, region_name: str) -> str:
+def region_name(code: str) -> str:
+    """ "DE" -> "Germany", "KR" -> "South Korea"; unknown codes are returned as they are."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+def _unavailable_sentence(facts: TitleFacts, region: str, here: str) -> str:
     status = facts.availability.get(region)
     elsewhere = sorted(facts.watchable_regions - {region})
-    where = f" It is available in {', '.join(elsewhere[:5])}." if elsewhere else ""
+    where = f" It is available in {', '.join(region_name(r) for r in elsewhere[:5])}." if elsewhere else ""
     kind = "series" if facts.kind == "series" else "movie"
     if status is None or status.unavailable_reason == "not_licensed":
-        return f"{facts.title} isn't available in {region_name}: we don't hold the rights to this {kind} there.{where}"
+        return (
+            f"{facts.title} isn't available in {here}: we don't hold the rights to this {kind} there.{where}"
+        )
     if status.unavailable_reason == "coming_soon":
         when = (
             f" on {status.available_from:%B} {status.available_from.day}, {status.available_from.year}"
             if status.available_from
             else " soon"
         )
-        return f"{facts.title} is coming to {region_name}{when}; it can't be played there yet."
+        return f"{facts.title} is coming to {here}{when}; it can't be played there yet."
     if status.unavailable_reason == "license_expired":
-        return f"{facts.title} has left {region_name}: our license for this {kind} there has expired.{where}"
-    return f"{facts.title} can't be played in {region_name} right now.{where}"
+        return f"{facts.title} has left {here}: our license for this {kind} there has expired.{where}"
+    return f"{facts.title} can't be played in {here} right now.{where}"
 
 
-def availability_sentence(facts: TitleFacts, region: str, region_name: str) -> str:
+def availability_sentence(facts: TitleFacts, region: str, here: str) -> str:
     if facts.watchable_in(region):
-        return f"Yes, {facts.title} is available to watch in {region_name}."
-    return _unavailable_sentence(facts, region, region_name)
+        return f"Yes, {facts.title} is available to watch in {here}."
+    return _unavailable_sentence(facts, region, here)
 
 
 def format_date(value: date) -> str:

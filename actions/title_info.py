@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-import pycountry
-
 from actions.activity import AudienceScore
 from actions.catalog_snapshot import TitleFacts
 from actions.constraint_values import language_name
-from actions.replies import availability_sentence
+from actions.replies import availability_sentence, region_name
 
 # Fewer ratings than this say little about a title; the answer says so instead of quoting a percentage.
 MIN_RATINGS_FOR_SCORE = 5
@@ -65,13 +63,6 @@ def aspect_of(text: str) -> Aspect:
         if pattern.search(lowered):
             return aspect
     return Aspect.OVERVIEW
-
-
-def region_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
 
 
 def _duration_sentence(facts: TitleFacts) -> str:

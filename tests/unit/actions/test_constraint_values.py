@@ -108,7 +108,14 @@ def test_language_names_to_codes(text: str | None, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("from Japan", "JP"), ("British", "GB"), ("south korea", "KR"), ("gb", "GB"), ("NZ", "NZ"), ("Atlantis", None)],
+    [
+        ("from Japan", "JP"),
+        ("British", "GB"),
+        ("south korea", "KR"),
+        ("gb", "GB"),
+        ("NZ", "NZ"),
+        ("Atlantis", None),
+    ],
 )
 def test_country_names_to_codes(text: str, code: str | None) -> None:
     assert country_code(text) == code
