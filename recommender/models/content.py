@@ -90,7 +90,10 @@ class SentenceEncoder:
         return np.stack([self._cache[k] for k in keys])
 
     def dimension(self) -> int:
-        return int(_sentence_model(self.model_path).get_sentence_embedding_dimension())
+        model = _sentence_model(self.model_path)
+        # sentence-transformers 6 renamed the method; requirements allow 5.x too.
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(dimension())
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {}
@@ -100,10 +103,51 @@ class SentenceEncoder:
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Function words carry no topic; with a small catalog their idf is not low enough to silence them.
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "before",
+        "by",
+        "for",
+        "from",
+        "has",
+        "her",
+        "his",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "one",
+        "or",
+        "out",
+        "she",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "who",
+        "with",
+    ]
+)
 
 
 class TfidfEncoder:
-    """Hashed bag-of-words TF-IDF (sublinear tf, smoothed idf), L2-normalised. Deterministic: crc32 buckets."""
+    """Hashed bag-of-words TF-IDF (English stop words dropped, sublinear tf, smoothed idf), L2-normalised.
+    Deterministic: tokens go to crc32 buckets."""
 
     kind = "tfidf"
 
@@ -115,6 +159,8 @@ class TfidfEncoder:
         rows, columns = [], []
         for row, text in enumerate(texts):
             for token in _TOKEN.findall(text.lower()):
+                if token in _STOP_WORDS:
+                    continue
                 rows.append(row)
                 columns.append(zlib.crc32(token.encode("utf-8")) % self._dimension)
         counts = sp.csr_matrix(
@@ -152,7 +198,7 @@ class ContentRecommender(Recommender):
         self,
         encoder: str = "sentence-transformers",
         preference_weight: float = 1.0,
-        popularity_weight: float = 0.2,
+        popularity_weight: float = 0.1,
         popularity_mode: str = "global",
         batch_size: int = 64,
     ) -> None:

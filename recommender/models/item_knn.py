@@ -2,9 +2,9 @@
 
 Similarity is computed between item columns of the positive part of the user x item matrix:
   cosine: sim(i, j) = x_i . x_j / (|x_i| |x_j| + shrink)
-  bm25:   items are documents and users are terms; each item vector is BM25-weighted (k1, b) and the
-          similarity is the dot product of weighted vectors (as in implicit's BM25Recommender), which damps
-          heavy users and long item vectors.
+  bm25:   items are documents and users are terms; each item vector is BM25-weighted (k1, b; Lucene's
+          always-positive idf) and the similarity is the dot product of weighted vectors (as in implicit's
+          BM25Recommender), which damps heavy viewers and long item vectors.
 Only each item's `neighbours` most similar items are kept, as a sparse items x items matrix S. A history h is
 scored by s = h S, so a history item's contribution to a candidate is h_i * S[i, j]: that is what `explain`
 reports ("because you watched X"), and the contributions sum to the score.
@@ -34,7 +34,9 @@ def bm25_weight(documents: sp.csr_matrix, k1: float, b: float) -> sp.csr_matrix:
     documents = sp.csr_matrix(documents, dtype=np.float32)
     n_documents = documents.shape[0]
     document_frequency = np.bincount(documents.indices, minlength=documents.shape[1])
-    idf = np.log(n_documents) - np.log1p(document_frequency)
+    # Lucene's idf stays positive: with log(N / df) a viewer who watched nearly every title would get a
+    # negative weight, and two negatives would make a product that looks like similarity.
+    idf = np.log1p((n_documents - document_frequency + 0.5) / (document_frequency + 0.5))
     lengths = np.asarray(documents.sum(axis=1)).ravel()
     average_length = lengths.mean() if n_documents and lengths.mean() > 0 else 1.0
     length_norm = (1.0 - b) + b * lengths / average_length

@@ -1,0 +1,111 @@
+"""Content model: cold start for new viewers and new titles, with the TF-IDF encoder and the real one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.dataset import Interactions, ItemMetadata
+from recommender.models.base import ScoringContext
+from recommender.models.content import ContentRecommender, TfidfEncoder
+
+CATALOG = [
+    {"item_id": "chef", "title": "Le Chef", "genres": ["Drama"], "moods": ["warm"],
+     "description": "A young chef opens a small restaurant in Paris and fights for her first Michelin star."},
+    {"item_id": "bistro", "title": "Bistro Nights", "genres": ["Comedy"], "moods": ["warm"],
+     "description": "Cooking competition among Parisian bakers and cooks, with croissants and French cuisine."},
+    {"item_id": "heist", "title": "Vault", "genres": ["Thriller"], "moods": ["tense"],
+     "description": "A crew of thieves plans a bank heist during a blizzard."},
+    {"item_id": "space", "title": "Orbit", "genres": ["Science Fiction"], "moods": ["tense"],
+     "description": "Astronauts stranded on a space station must repair it before oxygen runs out."},
+    {"item_id": "whales", "title": "Deep Blue", "genres": ["Documentary"], "moods": ["calm"],
+     "description": "Humpback whales migrate across the Pacific ocean."},
+    {"item_id": "robbers", "title": "The Job", "genres": ["Thriller", "Crime"], "moods": ["tense"],
+     "description": "Robbers plan one last heist on a bank vault."},
+]  # fmt: skip
+ITEM_IDS = [r["item_id"] for r in CATALOG] + ["unlisted"]
+
+
+def data() -> tuple[Interactions, ItemMetadata]:
+    # Viewers in GB watched the whale documentary; in US the space film (one also the chef drama). Nobody has
+    # watched the heists yet.
+    users = [f"g{i}" for i in range(30)] + [f"s{i}" for i in range(25)] + ["s0"]
+    items = ["whales"] * 30 + ["space"] * 25 + ["chef"]
+    regions = {u: "GB" if u.startswith("g") else "US" for u in users}
+    interactions = Interactions.from_arrays(users, items, item_ids=ITEM_IDS, user_regions=regions)
+    return interactions, ItemMetadata.from_records(CATALOG)
+
+
+@pytest.fixture(scope="module")
+def tfidf_model() -> ContentRecommender:
+    return ContentRecommender(encoder="tfidf", popularity_weight=0.1).fit(*data())
+
+
+def test_new_viewer_without_preferences_gets_popular_titles_in_their_region(tfidf_model) -> None:
+    empty = tfidf_model.data.empty_history()
+    assert tfidf_model.recommend(empty, k=1, context=ScoringContext(region="GB"))[0][0] == "whales"
+    assert tfidf_model.recommend(empty, k=1, context=ScoringContext(region="US"))[0][0] == "space"
+
+
+def test_stated_preferences_steer_a_cold_start(tfidf_model) -> None:
+    context = ScoringContext(region="GB", preferences=("bank heist",))
+    ranked = [
+        item for item, _ in tfidf_model.recommend(tfidf_model.data.empty_history(), k=2, context=context)
+    ]
+    assert set(ranked) == {"heist", "robbers"}
+
+    index = tfidf_model.data.item_index["robbers"]
+    contributions = tfidf_model.explain(tfidf_model.data.empty_history(), index, top=5, context=context)
+    assert contributions[0].kind == "feature" and contributions[0].source == "bank heist"
+
+
+def test_a_title_nobody_watched_is_similar_and_recommendable_through_its_content(tfidf_model) -> None:
+    assert tfidf_model.similar_items("robbers", k=1)[0][0] == "heist"
+    history = tfidf_model.data.history_row(["robbers"])
+    assert tfidf_model.recommend(history, k=1)[0][0] == "heist"
+
+
+def test_titles_without_metadata_score_only_popularity(tfidf_model) -> None:
+    index = tfidf_model.data.item_index["unlisted"]
+    assert not tfidf_model.embeddings[index].any()
+    assert tfidf_model.similar_items("unlisted") == []
+    assert tfidf_model.score_history(tfidf_model.data.history_row(["chef"]))[index] == 0
+
+
+def test_fit_without_metadata_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="needs item metadata"):
+        ContentRecommender(encoder="tfidf").fit(data()[0])
+
+
+def test_tfidf_encoder_is_deterministic_and_normalised() -> None:
+    texts = ["a bank heist", "whales in the ocean", ""]
+    one, two = TfidfEncoder(), TfidfEncoder()
+    one.fit(texts)
+    two.fit(texts)
+    vectors = one.encode(texts)
+    assert np.array_equal(vectors, two.encode(texts))
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0, 0.0])
+    assert vectors[0] @ one.encode(["heist at the bank"])[0] > 0.5
+
+
+@pytest.fixture(scope="module")
+def sentence_model() -> ContentRecommender:
+    return ContentRecommender(encoder="sentence-transformers", popularity_weight=0.0).fit(*data())
+
+
+@pytest.mark.slow
+def test_real_encoder_finds_the_other_paris_cooking_title(sentence_model) -> None:
+    # The two texts share no content words ("chef", "restaurant", "Paris" vs "cooking", "Parisian", "cuisine"):
+    # only a semantic encoder can pair them.
+    assert sentence_model.embeddings.shape == (len(ITEM_IDS), 384)
+    assert sentence_model.embeddings.dtype == np.float32
+    assert np.linalg.norm(sentence_model.embeddings[0]) == pytest.approx(1.0, abs=1e-5)
+    assert sentence_model.similar_items("chef", k=1)[0][0] == "bistro"
+    assert sentence_model.similar_to_text("a film about French food", k=2)[0][0] in {"chef", "bistro"}
+
+
+@pytest.mark.slow
+def test_real_encoder_cold_start_follows_free_text_preferences(sentence_model) -> None:
+    context = ScoringContext(preferences=("something about outer space",))
+    top = sentence_model.recommend(sentence_model.data.empty_history(), k=1, context=context)
+    assert top[0][0] == "space"
