@@ -40,7 +40,8 @@ def insert_rows(session: Session, target: type[Base] | Table, rows: Sequence[Map
     if session.get_bind().dialect.name == "postgresql":
         _copy(session, _table(target), rows)
     else:
-        session.execute(insert(target), list(rows))
+        # A Core insert on the table: the ORM's per-row bookkeeping is not needed for plain rows.
+        session.connection().execute(insert(_table(target)), list(rows))
 
 
 def insert_rows_returning_ids(
