@@ -77,6 +77,7 @@ def _configure_sqlite_connection(dbapi_connection, _connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not half of one.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
