@@ -38,6 +38,14 @@ def head_revision() -> str:
     return head
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this installation's migrations (else a newer Marquee wrote it)."""
+    return revision in {
+        script.revision
+        for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()
+    }
+
+
 def current_revision(url: str | None = None) -> str | None:
     """The revision the database at `url` is at; None for a database never migrated."""
     resolved = make_url(normalise_url(url or database_url()))

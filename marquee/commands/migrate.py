@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
             "Check that it is running and that --database-url / MARQUEE_DATABASE_URL is right"
         ) from exc
     except CommandError as exc:
-        raise UserError(
-            f"cannot migrate the database at {shown_url}: {exc}. "
-            "It may have been migrated by a newer Marquee; upgrade this installation"
-        ) from exc
+        if "Can't locate revision" in str(exc):
+            hint = "The database was migrated by a newer Marquee; upgrade this installation"
+        else:
+            hint = "The migration scripts are inconsistent; fix accountdb/migrations/versions"
+        raise UserError(f"cannot migrate the database at {shown_url}: {exc}. {hint}") from exc
     print(f"account database at {shown_url} is at revision {revision}")
     return 0
 
@@ -64,6 +65,14 @@ def _check(url: str, shown_url: str) -> int:
     if current == head:
         print(f"account database at {shown_url} is at the newest revision {head}")
         return 0
+    if current is not None and not migrate.is_known_revision(current):
+        logger.warning(
+            "account database at %s is at revision %s, which this installation does not know; "
+            "a newer Marquee migrated it, so upgrade this installation",
+            shown_url,
+            current,
+        )
+        return 1
     logger.warning(
         "account database at %s is at revision %s, the newest is %s; run `marquee migrate`",
         shown_url,

@@ -6,7 +6,7 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from accountdb import migrate
 from accountdb.engine import make_engine
@@ -94,3 +94,16 @@ def test_migrate_help_explains_the_command(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--database-url" in out and "--check" in out and "newest revision" in out
+
+
+def test_database_from_a_newer_release_is_reported_not_downgraded(sqlite_url, capsys):
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+
+    assert marquee_main(["migrate", "--database-url", sqlite_url, "--check"]) == 1
+    assert marquee_main(["migrate", "--database-url", sqlite_url]) == 1
+    assert "migrated by a newer Marquee; upgrade this installation" in capsys.readouterr().err
+    assert migrate.current_revision(sqlite_url) == "9999_future"
