@@ -154,8 +154,12 @@ def generate_subscribers(rng: np.random.Generator, account_count: int, as_of: dt
     profile_account = np.array(profile_fields["account"], dtype=np.int64)
     profile_count = len(profile_account)
     offsets = np.array(profile_fields["offset"], dtype=np.int64)
-    profile_created = np.minimum(
-        created[profile_account] + offsets.astype("timedelta64[s]"), as_of_s - np.timedelta64(86400, "s")
+    # Extra profiles are added later, but not after "today" and never before their account existed.
+    profile_created = np.maximum(
+        np.minimum(
+            created[profile_account] + offsets.astype("timedelta64[s]"), as_of_s - np.timedelta64(60, "s")
+        ),
+        created[profile_account],
     )
     is_kids = np.array(profile_fields["kids"], dtype=bool)
     taste_genres, taste_moods = _tastes(rng, profile_count, is_kids)

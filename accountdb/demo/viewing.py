@@ -24,7 +24,7 @@ from accountdb.demo.subscribers import Subscribers
 DAY = 86_400
 # Average viewing events produced by one watched title (movies ~1, series several episodes); used to
 # turn a target event count into a number of titles per profile.
-EVENTS_PER_TITLE = 3.3
+EVENTS_PER_TITLE = 2.3
 # When people start watching in the evening (hour of day -> weight).
 _HOUR_WEIGHTS = np.array(
     [0.6, 0.3, 0.15, 0.1, 0.05, 0.05, 0.1, 0.3, 0.4, 0.4, 0.5, 0.6, 0.8, 0.8, 0.7, 0.8, 1.0, 1.4, 2.2, 3.2,
@@ -131,7 +131,7 @@ class ActivityModel:
         language = np.array([self.language_index[subs.profile_language[p]] for p in profiles.tolist()])
         foreign = (self.title_language[None, :] != language[:, None]) & ~self.title_is_english[None, :]
         openness = subs.openness[profiles][:, None]
-        log_weight = self.log_popularity[None, :] + 2.4 * fit
+        log_weight = self.log_popularity[None, :] + 3.0 * fit
         log_weight += np.where(foreign, np.log(openness * 0.9 + 0.03), np.float32(0.0))
         allowed = self.available_by_region[region] & (catalog.maturity_rank[None, :] <= limit[:, None])
         weight = np.exp(log_weight - log_weight.max(axis=1, keepdims=True))
@@ -151,7 +151,13 @@ class ActivityModel:
         watch_row, watch_title = row[watched], title[watched]
         listed = ~watched
         list_row, list_title = row[listed], title[listed]
-        watch_fit = fit[watch_row, watch_title]
+        # Affinity relative to everything this profile could watch: the z-score of the title's fit.
+        allowed_share = allowed / np.maximum(allowed_count, 1)[:, None]
+        fit_mean = (fit * allowed_share).sum(axis=1)
+        fit_spread = np.sqrt(
+            np.maximum((np.square(fit - fit_mean[:, None]) * allowed_share).sum(axis=1), 1e-6)
+        )
+        watch_fit = (fit[watch_row, watch_title] - fit_mean[watch_row]) / fit_spread[watch_row]
         events, pair_last, pair_id = self._events(
             rng, profiles, watch_row, watch_title, watch_fit, window_start
         )
@@ -201,7 +207,8 @@ class ActivityModel:
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         catalog = self.catalog
         pairs = len(row)
-        liking = 1.0 / (1.0 + np.exp(-(1.4 * fit + 0.4)))  # 0..1: how much this profile likes this title
+        # 0..1: how much this profile likes this title, from its affinity z-score among what it could watch.
+        liking = 1.0 / (1.0 + np.exp(-2.5 * (fit - 0.6)))
         is_series = catalog.is_series[title]
         # Episodes watched: a geometric run whose length grows with liking, bounded by the show.
         mean_run = 1.0 + 11.0 * liking**1.5
@@ -236,16 +243,22 @@ class ActivityModel:
 
         span_days = np.zeros(pairs, dtype=np.int64)
         np.maximum.at(span_days, pair_id, day_offset)
-        start = np.maximum(window_start[row], self.added_s[title])
-        room_days = np.maximum((self.as_of - start).astype(np.int64) // DAY - span_days - 1, 0)
-        first_day = (
-            start.astype("datetime64[D]") + (rng.random(pairs) * (room_days + 1)).astype("timedelta64[D]")
-        ).astype("datetime64[s]")
+        # Whole days only, starting the day after the profile or the title appeared, so that no episode
+        # can start before either of them existed.
+        start = (np.maximum(window_start[row], self.added_s[title]) + np.timedelta64(DAY, "s")).astype(
+            "datetime64[D]"
+        )
+        room_days = np.maximum(
+            (self.as_of.astype("datetime64[D]") - start).astype(np.int64) - span_days - 1, 0
+        )
+        first_day = (start + (rng.random(pairs) * (room_days + 1)).astype("timedelta64[D]")).astype(
+            "datetime64[s]"
+        )
         started = first_day[pair_id] + (day_offset * DAY + session_clock + within).astype("timedelta64[s]")
 
         # The last episode of a run is often left unfinished; a movie is finished when the viewer likes it.
         last_of_pair = index_in_pair == run[pair_id] - 1
-        finish_chance = np.where(ep_series & ~last_of_pair, 0.97, 0.25 + 0.7 * liking[pair_id])
+        finish_chance = np.where(ep_series & ~last_of_pair, 0.94, 0.2 + 0.75 * liking[pair_id])
         completed = rng.random(len(pair_id)) < finish_chance
         share = np.where(
             completed, rng.uniform(0.92, 1.0, len(pair_id)), rng.uniform(0.04, 0.75, len(pair_id))
@@ -304,9 +317,9 @@ class ActivityModel:
         seen = ~np.isnat(pair_last)
         # People rate what moved them either way: strong likes and clear disappointments.
         engaged = np.where(watched > 0, finished / np.maximum(watched, 1), 0.0)
-        score = fit + rng.normal(0.0, 0.45, pairs) + 0.9 * (engaged - 0.5)
+        score = fit + rng.normal(0.0, 0.35, pairs) + 0.6 * (engaged - 0.5)
         rate = seen & (rng.random(pairs) < 0.22 + 0.25 * np.abs(np.tanh(score)))
-        value = np.where(score > 0.9, "love", np.where(score > -0.35, "up", "down"))
+        value = np.where(score > 1.8, "love", np.where(score > 0.55, "up", "down"))
         rated_at = pair_last + (rng.random(pairs) * 7200).astype("timedelta64[s]")
         rated_at = np.minimum(rated_at, self.as_of - np.timedelta64(60, "s"))
         return {"row": row[rate], "title": title[rate], "value": value[rate].tolist(), "at": rated_at[rate]}
