@@ -102,3 +102,11 @@ def test_rasa_endpoints_use_postgres_trackers_and_redis_locks_with_provided_vari
     placeholders = set(re.findall(r"\$\{(\w+)\}", endpoints_text))
     assert placeholders <= set(compose["services"]["rasa"]["environment"])
     assert "docker/rasa/endpoints.yml" in (DOCKER / "Dockerfile.rasa").read_text()
+
+
+@pytest.mark.parametrize("endpoints", ["bot/endpoints.yml", "docker/rasa/endpoints.yml"])
+def test_environment_placeholders_are_plain_scalars_so_rasa_substitutes_them(endpoints):
+    # Rasa resolves ${VAR} only in unquoted YAML scalars; a quoted one reaches aiohttp as a literal URL.
+    text = (ROOT / endpoints).read_text()
+    assert "${" in text
+    assert not re.search(r"""["']\$\{""", text), f"{endpoints} quotes an environment placeholder"
