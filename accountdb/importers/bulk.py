@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeVar
 
-from sqlalchemy import ARRAY, Table, any_, bindparam, insert, select
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from accountdb.models import Base
@@ -29,6 +29,22 @@ def chunks(values: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[
         yield values[start : start + size]
 
 
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lookup_chunk(session: Session) -> int:
+    """How many values one `in_values` condition may hold on this backend."""
+    return _ID_LOOKUP_CHUNK if is_postgres(session) else IN_LIST_CHUNK
+
+
+def in_values(session: Session, column: ColumnElement, values: Sequence) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, a single parameter however many values."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _table(target: type[Base] | Table) -> Table:
     return target if isinstance(target, Table) else target.__table__  # type: ignore[return-value]
 
@@ -37,7 +53,7 @@ def insert_rows(session: Session, target: type[Base] | Table, rows: Sequence[Map
     """INSERT `rows` (dicts with the same keys) into `target`."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         _copy(session, _table(target), rows)
     else:
         # A Core insert on the table: the ORM's per-row bookkeeping is not needed for plain rows.
@@ -59,15 +75,14 @@ def insert_rows_returning_ids(
         return {}
     table = _table(model)
     key_column, id_column = table.c[key], table.c["id"]
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(session):
         created = session.execute(insert(model).returning(key_column, id_column), list(rows))
         return {row_key: id_ for row_key, id_ in created}
     _copy(session, table, rows)
     keys = [row[key] for row in rows]
     ids: dict = {}
     for part in chunks(keys, _ID_LOOKUP_CHUNK):
-        wanted = bindparam("keys", list(part), type_=ARRAY(key_column.type))
-        found = session.execute(select(key_column, id_column).where(key_column == any_(wanted)))
+        found = session.execute(select(key_column, id_column).where(in_values(session, key_column, part)))
         ids.update({row_key: id_ for row_key, id_ in found})
     return ids
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from accountdb.engine import session_scope
 from accountdb.importers.batches import run_batch
-from accountdb.importers.bulk import chunks, insert_rows, insert_rows_returning_ids
+from accountdb.importers.bulk import chunks, in_values, insert_rows, insert_rows_returning_ids, lookup_chunk
 from accountdb.importers.catalog import account_regions
 from accountdb.importers.items import import_items
 from accountdb.importers.report import ImportReport
@@ -335,8 +335,8 @@ class _InteractionWriter:
         insert_rows(session, Rating, inserts)
         if updates:
             session.execute(update(Rating), updates)
-        for part in chunks(removals):
-            session.execute(delete(Rating).where(Rating.id.in_(part)))
+        for part in chunks(removals, lookup_chunk(session)):
+            session.execute(delete(Rating).where(in_values(session, Rating.id, part)))
         return outcome
 
     def _insert_events(
@@ -377,11 +377,14 @@ class _InteractionWriter:
 def _rows_for_pairs(session: Session, query, model, pairs: list[tuple[int, int]]):  # noqa: ANN001, ANN202
     """Rows of `query` whose (profile_id, title_id) is in `pairs`, fetched a few hundred pairs at a time."""
     wanted = set(pairs)
-    for part in chunks(pairs, 400):
+    for part in chunks(pairs, lookup_chunk(session) // 2):
         profile_ids = sorted({p for p, _ in part})
         title_ids = sorted({t for _, t in part})
         for row in session.execute(
-            query.where(model.profile_id.in_(profile_ids), model.title_id.in_(title_ids))
+            query.where(
+                in_values(session, model.profile_id, profile_ids),
+                in_values(session, model.title_id, title_ids),
+            )
         ):
             if (row[0], row[1]) in wanted:
                 yield tuple(row)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accountdb.importers.bulk import chunks, insert_rows_returning_ids
+from accountdb.importers.bulk import chunks, in_values, insert_rows_returning_ids, lookup_chunk
 from accountdb.models import Genre, Person
 
 
@@ -24,8 +24,10 @@ class NameIds:
 
     def resolve(self, session: Session, names: Iterable[str]) -> dict[str, int]:
         missing = sorted({name for name in names if name not in self.ids})
-        for part in chunks(missing):
-            found = session.execute(select(self.model.name, self.model.id).where(self.model.name.in_(part)))
+        for part in chunks(missing, lookup_chunk(session)):
+            found = session.execute(
+                select(self.model.name, self.model.id).where(in_values(session, self.model.name, part))
+            )
             self.ids.update({name: id_ for name, id_ in found})
         to_create = [{"name": name} for name in missing if name not in self.ids]
         self.ids.update(insert_rows_returning_ids(session, self.model, to_create, "name"))

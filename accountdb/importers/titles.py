@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from accountdb import maturity
-from accountdb.importers.bulk import chunks, insert_rows, insert_rows_returning_ids
+from accountdb.importers.bulk import chunks, in_values, insert_rows, insert_rows_returning_ids, lookup_chunk
 from accountdb.importers.lookups import NameIds
 from accountdb.models import (
     Credit,
@@ -128,8 +128,9 @@ class TitleUpserter:
     def _existing(self, session: Session, external_ids: list[str]) -> dict[str, dict[str, object]]:
         columns = [Title.id, Title.external_id, *(getattr(Title, name) for name in _SCALARS)]
         found: dict[str, dict[str, object]] = {}
-        for part in chunks(external_ids):
-            for row in session.execute(select(*columns).where(Title.external_id.in_(part))).mappings():
+        for part in chunks(external_ids, lookup_chunk(session)):
+            query = select(*columns).where(in_values(session, Title.external_id, part))
+            for row in session.execute(query).mappings():
                 found[row["external_id"]] = dict(row)
         return found
 
@@ -214,8 +215,8 @@ class TitleUpserter:
             (Credit.title_id, replace_credits),
             (TitleCountry.title_id, replace_countries),
         ):
-            for part in chunks(title_ids):
-                session.execute(delete(table_column.table).where(table_column.in_(part)))
+            for part in chunks(title_ids, lookup_chunk(session)):
+                session.execute(delete(table_column.table).where(in_values(session, table_column, part)))
         insert_rows(session, title_genres, genre_rows)
         insert_rows(session, Credit, credit_rows)
         insert_rows(session, TitleCountry, country_rows)
@@ -232,8 +233,8 @@ def _credits(record: TitleRecord) -> list[tuple[str, str, int]]:
 def _grouped(session: Session, query, key_column, title_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
     """Rows of `query` for `title_ids`, grouped by title id (the first column); the rest as tuples."""
     grouped: dict[int, list] = defaultdict(list)
-    for part in chunks(title_ids):
-        for row in session.execute(query.where(key_column.in_(part))):
+    for part in chunks(title_ids, lookup_chunk(session)):
+        for row in session.execute(query.where(in_values(session, key_column, part))):
             title_id, *rest = row
             grouped[title_id].append(rest[0] if len(rest) == 1 else tuple(rest))
     return grouped
