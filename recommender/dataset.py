@@ -28,8 +28,14 @@ KINDS = ("movie", "series")
 
 def _as_str_array(values: Iterable[Any]) -> np.ndarray:
     """Ids are kept as a numpy unicode array: it saves with np.savez and loads without pickle."""
-    array = np.asarray([str(v) for v in values], dtype=str)
-    return array if array.size else np.empty(0, dtype="<U1")
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        array = values
+    elif isinstance(values, np.ndarray) and values.dtype.kind in "iuS":
+        # numpy converts a million integer or byte ids far faster than str() does one by one.
+        array = values.astype(str)
+    else:
+        array = np.asarray([str(v) for v in values], dtype=str)
+    return array.ravel() if array.size else np.empty(0, dtype="<U1")
 
 
 class Interactions:
@@ -96,9 +102,9 @@ class Interactions:
                 bad = int(np.flatnonzero(~np.isfinite(weight_arr))[0])
                 raise ValueError(f"weight of event {bad} is not a finite number; fix or drop that event")
 
-        user_ids, user_codes = np.unique(users_arr, return_inverse=True)
+        user_ids, user_codes = _factorize(users_arr)
         if item_ids is None:
-            column_ids, item_codes = np.unique(items_arr, return_inverse=True)
+            column_ids, item_codes = _factorize(items_arr)
         else:
             column_ids = _as_str_array(item_ids)
             index = {t: i for i, t in enumerate(column_ids.tolist())}
@@ -226,18 +232,33 @@ class Interactions:
         return cls(user_ids, item_ids, matrix, timestamps, state["user_region"])
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's code; like np.unique(return_inverse=True), but hashing the
+    strings instead of sorting all of them, which is several times faster for millions of events."""
+    index: dict[str, int] = {}
+    first_codes = np.fromiter(
+        (index.setdefault(v, len(index)) for v in values.tolist()), dtype=np.int64, count=len(values)
+    )
+    distinct = _as_str_array(index)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return distinct[order], rank[first_codes]
+
+
 def _last_event_times(
     user_codes: np.ndarray, item_codes: np.ndarray, times: np.ndarray, shape: tuple[int, int]
 ) -> sp.csr_matrix:
     """csr of the latest event time per (user, item), with the same sparsity pattern as the weight matrix."""
+    if len(times) == 0:
+        return sp.csr_matrix(shape, dtype=np.float64)
     cell = user_codes.astype(np.int64) * shape[1] + item_codes
-    # Sort by cell then time; the last entry of each cell's run is its latest event.
-    order = np.lexsort((times, cell))
+    order = np.argsort(cell, kind="stable")
     cell_sorted = cell[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = cell_sorted[1:] != cell_sorted[:-1]
-    keep = order[last]
-    return sp.csr_matrix((times[keep], (user_codes[keep], item_codes[keep])), shape=shape, dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, cell_sorted[1:] != cell_sorted[:-1]])
+    latest = np.maximum.reduceat(times[order], starts)
+    first = order[starts]
+    return sp.csr_matrix((latest, (user_codes[first], item_codes[first])), shape=shape, dtype=np.float64)
 
 
 @dataclass(frozen=True)

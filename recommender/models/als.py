@@ -30,7 +30,14 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from recommender.dataset import Interactions, ItemMetadata
-from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.base import (
+    Contribution,
+    Recommender,
+    ScoringContext,
+    as_history,
+    single_threaded_blas,
+    top_k,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +136,15 @@ class ALSRecommender(Recommender):
         return np.linalg.solve(system, factors.T @ confidence).astype(np.float32)
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
-        return self.item_factors @ self.user_factor(history)
+        user_factor = self.user_factor(history)
+        with single_threaded_blas():
+            return self.item_factors @ user_factor
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
         norms = np.linalg.norm(self.item_factors, axis=1) + 1e-12
-        scores = (self.item_factors @ self.item_factors[index]) / (norms * norms[index])
+        with single_threaded_blas():
+            scores = (self.item_factors @ self.item_factors[index]) / (norms * norms[index])
         scores[index] = -np.inf
         return [(str(self.data.item_ids[i]), float(scores[i])) for i in top_k(scores, k)]
 

@@ -33,7 +33,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.dataset import Interactions, ItemMetadata
-from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.base import (
+    Contribution,
+    Recommender,
+    ScoringContext,
+    as_history,
+    single_threaded_blas,
+    top_k,
+)
 from recommender.models.popularity import PopularityRecommender
 
 logger = logging.getLogger(__name__)
@@ -272,11 +279,13 @@ class ContentRecommender(Recommender):
         history = as_history(history, self.data.n_items)
         item_weights, preference_weights, _, preference_vectors, popularity = self._terms(history, context)
         profile = item_weights @ self.embeddings[history.indices] + preference_weights @ preference_vectors
-        return (self.embeddings @ profile + popularity).astype(np.float32)
+        with single_threaded_blas():
+            return (self.embeddings @ profile + popularity).astype(np.float32)
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
-        scores = self.embeddings @ self.embeddings[index]
+        with single_threaded_blas():
+            scores = self.embeddings @ self.embeddings[index]
         scores[index] = -np.inf
         if not self.embeddings[index].any():
             return []

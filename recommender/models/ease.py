@@ -22,7 +22,14 @@ import scipy.linalg.lapack as lapack
 import scipy.sparse as sp
 
 from recommender.dataset import Interactions, ItemMetadata
-from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.base import (
+    Contribution,
+    Recommender,
+    ScoringContext,
+    as_history,
+    single_threaded_blas,
+    top_k,
+)
 
 
 class CatalogTooLargeError(ValueError):
@@ -109,7 +116,8 @@ class EASERecommender(Recommender):
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         history = as_history(history, self.data.n_items)
         rows, weights, _ = self._history_rows(history)
-        modelled_scores = weights @ self.weights[rows] if len(rows) else 0.0
+        with single_threaded_blas():
+            modelled_scores = weights @ self.weights[rows] if len(rows) else 0.0
         if len(self.modelled) == self.data.n_items:
             return np.asarray(modelled_scores + np.zeros(self.data.n_items, np.float32), dtype=np.float32)
         scores = np.zeros(self.data.n_items, dtype=np.float32)
