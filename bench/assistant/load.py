@@ -1,0 +1,107 @@
+"""Load generator: replays the conversation mix over Rasa's REST webhook with a fixed number of concurrent
+conversations and a fixed message budget, and summarises per-message latency and throughput."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+import numpy as np
+from tqdm import tqdm
+
+from .mix import MixPlayer
+
+REST_WEBHOOK = "/webhooks/rest/webhook"
+REQUEST_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass
+class PhaseResult:
+    label: str
+    concurrency: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    silent_replies: int = 0
+    wall_seconds: float = 0.0
+    load_average: float = 0.0
+
+    @property
+    def messages(self) -> int:
+        return len(self.latencies_ms)
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    @property
+    def throughput(self) -> float:
+        return self.messages / self.wall_seconds if self.wall_seconds else float("nan")
+
+
+async def _send(
+    client: httpx.AsyncClient, sender: str, text: str, metadata: dict, result: PhaseResult
+) -> None:
+    started = time.perf_counter()
+    try:
+        response = await client.post(
+            REST_WEBHOOK, json={"sender": sender, "message": text, "metadata": metadata}
+        )
+    except httpx.HTTPError as exc:
+        result.errors.append(f"{text!r}: {type(exc).__name__}: {exc}")
+        return
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        result.errors.append(f"{text!r}: HTTP {response.status_code} {response.text[:200]}")
+        return
+    result.latencies_ms.append(elapsed_ms)
+    replies = response.json()
+    if not isinstance(replies, list) or not replies:
+        result.silent_replies += 1
+
+
+async def run_phase(
+    base_url: str, player: MixPlayer, *, label: str, concurrency: int, messages: int, progress: bool = True
+) -> PhaseResult:
+    """Send `messages` messages from `concurrency` simultaneous conversations; each conversation is replayed
+    turn by turn (a conversation's next message waits for the reply, as a person would)."""
+    result = PhaseResult(label, concurrency, load_average=os.getloadavg()[0])
+    budget = messages
+    bar = tqdm(total=messages, desc=label, unit="msg", file=sys.stderr, disable=not progress, leave=False)
+
+    async def conversation_worker(client: httpx.AsyncClient) -> None:
+        nonlocal budget
+        while budget > 0:
+            conversation = player.next()
+            sender = f"bench-{uuid.uuid4().hex[:12]}"
+            for text in conversation.messages:
+                if budget <= 0:
+                    return
+                budget -= 1
+                await _send(client, sender, text, conversation.metadata, result)
+                bar.update()
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_SECONDS, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation_worker(client) for _ in range(concurrency)))
+        result.wall_seconds = time.perf_counter() - started
+    bar.close()
+    return result
+
+
+async def parse_latencies(base_url: str, texts: list[str], *, token: str, repeats: int) -> list[float]:
+    """NLU alone (`POST /model/parse`), one request at a time: the floor under every message."""
+    latencies = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_SECONDS) as client:
+        for index in range(repeats):
+            started = time.perf_counter()
+            response = await client.post(
+                "/model/parse", params={"token": token}, json={"text": texts[index % len(texts)]}
+            )
+            if response.status_code == 200:
+                latencies.append((time.perf_counter() - started) * 1000)
+    return latencies

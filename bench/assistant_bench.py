@@ -1,0 +1,467 @@
+"""Assistant benchmark (issue 4, "Performance"): the Marquee assistant against a bare `rasa init` assistant,
+in the same run on the same machine, one after the other so they never share the CPU.
+
+For each assistant: the Rasa server (`rasa run --enable-api`, loopback only) is started, warmed up with one
+pass of its conversation mix, then driven over the REST webhook at concurrency 1 and at concurrency 16
+(16 simultaneous conversations, each replayed turn by turn). Per message: p50 and p95 latency and
+throughput; per server: peak RSS of the Rasa process tree, startup time and `/model/parse` latency.
+
+- Bare assistant: `rasa init --no-prompt` in a temporary folder (it trains its own model). Its stories and
+  rule use only responses, so it runs without an action server, as `rasa init` ships it.
+- Marquee: models/marquee.tar.gz (scripts/train_bot.sh trains it when bot/ or data/ changed), a freshly
+  seeded database, and the action server (rasa_sdk, with one timing line per webhook call; see
+  bench/assistant/timed_action_server.py). Every second conversation carries a signed token of a real
+  profile. The mix is bench/assistant/conversations.yml.
+
+Targets: Marquee's p50 no worse than the bare assistant's, and its throughput at concurrency 16 at least
+the bare assistant's. PASS/FAIL is printed, never asserted.
+
+    .venv/bin/python bench/assistant_bench.py [--messages-c1 200] [--messages-c16 800]
+
+Writes bench/results/assistant.md. Takes about 5 minutes on 2 cores (two Rasa start-ups, one training).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from assistant import load, servers  # noqa: E402
+from assistant.mix import MixPlayer, load_scripts, sample_catalog  # noqa: E402
+from assistant.timed_action_server import TIMINGS_ENV  # noqa: E402
+
+from accountdb.engine import make_engine  # noqa: E402
+
+RASA = REPO / ".venv-rasa" / "bin" / "rasa"
+PYTHON = REPO / ".venv" / "bin" / "python"
+MARQUEE_CLI = REPO / ".venv" / "bin" / "marquee"
+MODEL = REPO / "models" / "marquee.tar.gz"
+MODEL_STAMP = REPO / "models" / "marquee.inputs-sha256"
+RESULTS = REPO / "bench" / "results" / "assistant.md"
+STARTUP_TIMEOUT_SECONDS = 420
+INIT_TIMEOUT_SECONDS = 900
+SEED = 42
+PARSE_REQUESTS = 100
+
+logger = logging.getLogger("assistant_bench")
+
+
+@dataclass
+class ActionCall:
+    action: str
+    ms: float
+    status: int
+
+
+@dataclass
+class AssistantRun:
+    name: str
+    startup_seconds: float = float("nan")
+    phases: dict[int, load.PhaseResult] = field(default_factory=dict)
+    warmup: load.PhaseResult | None = None
+    peak_rss_kib: int = 0
+    peak_hwm_kib: int = 0
+    parse_ms: list[float] = field(default_factory=list)
+    action_calls: dict[int, list[ActionCall]] = field(default_factory=dict)
+    failure: str = ""
+
+
+def base_env(workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        # Rasa would otherwise report usage to its telemetry service; the benchmark stays on loopback.
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",
+        "MARQUEE_DATA_DIR": str(workdir),
+    }
+
+
+def read_action_calls(path: Path, offset: int) -> tuple[list[ActionCall], int]:
+    """Timing lines written since `offset`, and the new offset."""
+    if not path.exists():
+        return [], offset
+    with path.open("rb") as timings:
+        timings.seek(offset)
+        data = timings.read()
+    calls = []
+    for line in data.decode().splitlines():
+        record = json.loads(line)
+        calls.append(ActionCall(record["action"], float(record["ms"]), int(record["status"])))
+    return calls, offset + len(data)
+
+
+def drive(
+    run: AssistantRun,
+    rasa: servers.Server,
+    base_url: str,
+    player: MixPlayer,
+    *,
+    api_token: str,
+    args: argparse.Namespace,
+    timings_path: Path | None,
+) -> None:
+    """Warm-up, then concurrency 1 and the high concurrency; memory is sampled throughout."""
+    with servers.MemorySampler(rasa.process.pid) as memory:
+        run.startup_seconds = servers.wait_until_up(
+            rasa, f"{base_url}/status", timeout=STARTUP_TIMEOUT_SECONDS, params={"token": api_token}
+        )
+        logger.info("%s: Rasa answered after %.0f s", run.name, run.startup_seconds)
+        warmup_messages = sum(len(script.messages) for script in player.scripts)
+        run.warmup = asyncio.run(
+            load.run_phase(
+                base_url, player, label=f"{run.name} warm-up", concurrency=1, messages=warmup_messages,
+                progress=not args.no_progress,
+            )
+        )  # fmt: skip
+        offset = timings_path.stat().st_size if timings_path and timings_path.exists() else 0
+        for concurrency, messages in ((1, args.messages_c1), (args.concurrency, args.messages_c16)):
+            phase = asyncio.run(
+                load.run_phase(
+                    base_url, player, label=f"{run.name} c={concurrency}", concurrency=concurrency,
+                    messages=messages, progress=not args.no_progress,
+                )
+            )  # fmt: skip
+            run.phases[concurrency] = phase
+            if timings_path is not None:
+                run.action_calls[concurrency], offset = read_action_calls(timings_path, offset)
+            logger.info(
+                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty replies",
+                run.name, concurrency, phase.messages, phase.percentile(50), phase.percentile(95),
+                phase.throughput, len(phase.errors), phase.silent_replies,
+            )  # fmt: skip
+        texts = [message for script in player.scripts for message in script.messages if "{" not in message]
+        run.parse_ms = asyncio.run(
+            load.parse_latencies(base_url, texts, token=api_token, repeats=PARSE_REQUESTS)
+        )
+    run.peak_rss_kib, run.peak_hwm_kib = memory.peak_tree_kib, memory.peak_hwm_kib
+
+
+def prepare_bare_bot(workdir: Path, reuse: Path | None, notes: list[str]) -> tuple[Path | None, str]:
+    """A trained `rasa init` project: the one given with --bare-bot, else a new one (trained by `rasa init`)."""
+    if reuse is not None:
+        if not any((reuse / "models").glob("*.tar.gz")):
+            return (
+                None,
+                f"--bare-bot {reuse} has no trained model under models/. Run `rasa init` there first.",
+            )
+        notes.append(f"Bare assistant: the existing `rasa init` project {reuse} (--bare-bot).")
+        return reuse, ""
+    bot_dir = workdir / "bare-bot"
+    bot_dir.mkdir()  # `rasa init --init-dir` refuses a folder that does not exist yet
+    logger.info("creating and training the bare `rasa init` assistant in %s (a minute or more)", bot_dir)
+    started = time.monotonic()
+    init = subprocess.run(
+        [str(RASA), "init", "--no-prompt", "--init-dir", str(bot_dir)],
+        cwd=workdir, env=base_env(workdir), capture_output=True, text=True, timeout=INIT_TIMEOUT_SECONDS,
+    )  # fmt: skip
+    if init.returncode != 0 or not any((bot_dir / "models").glob("*.tar.gz")):
+        return None, f"`rasa init` failed (exit {init.returncode}): {(init.stdout + init.stderr)[-1500:]}"
+    notes.append(
+        f"Bare assistant: `rasa init --no-prompt` created and trained it in {time.monotonic() - started:.0f} s."
+    )
+    return bot_dir, ""
+
+
+def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> AssistantRun:
+    run = AssistantRun("bare rasa init")
+    env = base_env(workdir)
+    bot_dir, run.failure = prepare_bare_bot(workdir, args.bare_bot, notes)
+    if bot_dir is None:
+        return run
+    port, api_token = servers.free_port(), secrets.token_urlsafe(16)
+    rasa = servers.start(
+        "bare Rasa server",
+        [
+            str(RASA), "run", "--model", str(bot_dir / "models"), "--enable-api", "--auth-token", api_token,
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            "--interface", "127.0.0.1", "--port", str(port),
+        ],
+        cwd=bot_dir, env=env, log_path=workdir / "bare-rasa.log",
+    )  # fmt: skip
+    try:
+        player = MixPlayer(load_scripts("bare"), seed=SEED)
+        drive(
+            run, rasa, f"http://127.0.0.1:{port}", player, api_token=api_token, args=args, timings_path=None
+        )
+    except servers.ServerFailed as exc:
+        run.failure = str(exc)
+    finally:
+        servers.stop(rasa)
+    return run
+
+
+def ensure_marquee_model(notes: list[str]) -> Path | None:
+    """Train when bot/ or data/ changed, then copy the model: other work may retrain it during the run."""
+    trained = subprocess.run([str(REPO / "scripts" / "train_bot.sh")], cwd=REPO)
+    if trained.returncode != 0 or not MODEL.exists():
+        notes.append(f"Marquee not measured: scripts/train_bot.sh exited with {trained.returncode}.")
+        return None
+    stamp = MODEL_STAMP.read_text().strip()[:12] if MODEL_STAMP.exists() else "unknown"
+    notes.append(f"Marquee model: models/marquee.tar.gz, inputs stamp {stamp}.")
+    return MODEL
+
+
+def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes: list[str]) -> AssistantRun:
+    run = AssistantRun("Marquee")
+    model_copy = workdir / "marquee.tar.gz"
+    shutil.copyfile(model, model_copy)
+    database_url = f"sqlite:///{workdir / 'bench.db'}"
+    actions_port, rasa_port = servers.free_port(), servers.free_port()
+    timings_path = workdir / "action-timings.jsonl"
+    env = {
+        **base_env(workdir),
+        "MARQUEE_DATABASE_URL": database_url,
+        "MARQUEE_TOKEN_SECRET": secrets.token_hex(32),
+        "MARQUEE_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        TIMINGS_ENV: str(timings_path),
+    }
+    logger.info("seeding the %s demo world into %s", args.scale, database_url)
+    seeded = subprocess.run(
+        [str(MARQUEE_CLI), "seed", "--scale", args.scale, "--seed", str(SEED), "--database-url", database_url,
+         "--no-progress"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if seeded.returncode != 0:
+        run.failure = f"`marquee seed` failed (exit {seeded.returncode}): {seeded.stderr[-1500:]}"
+        return run
+    notes.append(f"Marquee database: SQLite, `marquee seed --scale {args.scale} --seed {SEED}`.")
+    engine = make_engine(database_url)
+    try:
+        catalog = sample_catalog(engine)
+    finally:
+        engine.dispose()
+    player = MixPlayer(load_scripts("marquee"), catalog, token_secret=env["MARQUEE_TOKEN_SECRET"], seed=SEED)
+
+    api_token = secrets.token_urlsafe(16)
+    started: list[servers.Server] = []
+    try:
+        actions = servers.start(
+            "action server",
+            [str(PYTHON), str(REPO / "bench" / "assistant" / "timed_action_server.py"),
+             "--actions", "actions", "--port", str(actions_port)],
+            cwd=REPO, env=env, log_path=workdir / "actions.log",
+        )  # fmt: skip
+        started.append(actions)
+        rasa = servers.start(
+            "Marquee Rasa server",
+            [
+                str(RASA), "run", "--model", str(model_copy), "--endpoints", "bot/endpoints.yml",
+                "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", api_token,
+                "--interface", "127.0.0.1", "--port", str(rasa_port),
+            ],
+            cwd=REPO, env=env, log_path=workdir / "marquee-rasa.log",
+        )  # fmt: skip
+        started.append(rasa)
+        servers.wait_until_up(
+            actions, f"http://127.0.0.1:{actions_port}/health", timeout=STARTUP_TIMEOUT_SECONDS
+        )
+        drive(
+            run, rasa, f"http://127.0.0.1:{rasa_port}", player,
+            api_token=api_token, args=args, timings_path=timings_path,
+        )  # fmt: skip
+        errors = [line for line in actions.log_tail(200_000).splitlines() if "Traceback" in line]
+        if errors:
+            notes.append(f"The action server logged {len(errors)} tracebacks during the run.")
+    except servers.ServerFailed as exc:
+        run.failure = str(exc)
+    finally:
+        for server in reversed(started):
+            servers.stop(server)
+    return run
+
+
+# ---- report -------------------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return "n/a" if np.isnan(value) else f"{value:.0f}"
+
+
+def _rate(value: float) -> str:
+    return "n/a" if np.isnan(value) else f"{value:.1f}"
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.0f}" if kib else "n/a"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def _compare(marquee: float, bare: float, *, lower_is_better: bool) -> bool | None:
+    if np.isnan(marquee) or np.isnan(bare):
+        return None
+    return marquee <= bare if lower_is_better else marquee >= bare
+
+
+def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, notes: list[str]) -> str:
+    high = args.concurrency
+    empty = load.PhaseResult("", 0)
+
+    def phase(run: AssistantRun, concurrency: int) -> load.PhaseResult:
+        return run.phases.get(concurrency, empty)
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    for concurrency in (1, high):
+        b, m = phase(bare, concurrency), phase(marquee, concurrency)
+        p50_ok = _compare(m.percentile(50), b.percentile(50), lower_is_better=True)
+        rows.append((f"p50 latency, c={concurrency} (ms)", _ms(b.percentile(50)), _ms(m.percentile(50)),
+                     "≤ bare", _verdict(p50_ok)))  # fmt: skip
+        rows.append(
+            (f"p95 latency, c={concurrency} (ms)", _ms(b.percentile(95)), _ms(m.percentile(95)), "", "")
+        )
+        throughput_ok = _compare(m.throughput, b.throughput, lower_is_better=False)
+        rows.append((f"throughput, c={concurrency} (msg/s)", _rate(b.throughput), _rate(m.throughput),
+                     "≥ bare" if concurrency == high else "",
+                     _verdict(throughput_ok) if concurrency == high else ""))  # fmt: skip
+        rows.append((f"messages / errors / empty replies, c={concurrency}",
+                     f"{b.messages} / {len(b.errors)} / {b.silent_replies}",
+                     f"{m.messages} / {len(m.errors)} / {m.silent_replies}", "", ""))  # fmt: skip
+        rows.append((f"1-min load average before c={concurrency}", f"{b.load_average:.1f}",
+                     f"{m.load_average:.1f}", "", ""))  # fmt: skip
+    rows += [
+        ("Rasa server peak RSS, sampled (MiB)", _mib(bare.peak_rss_kib), _mib(marquee.peak_rss_kib), "", ""),
+        ("Rasa server VmHWM (MiB)", _mib(bare.peak_hwm_kib), _mib(marquee.peak_hwm_kib), "", ""),
+        ("Rasa start-up to /status (s)", _rate(bare.startup_seconds), _rate(marquee.startup_seconds), "", ""),
+        ("/model/parse p50, c=1 (ms)", _ms(float(np.percentile(bare.parse_ms, 50)) if bare.parse_ms else np.nan),
+         _ms(float(np.percentile(marquee.parse_ms, 50)) if marquee.parse_ms else np.nan), "", ""),
+    ]  # fmt: skip
+
+    lines = [
+        "# Assistant benchmark: Marquee vs a bare `rasa init` assistant",
+        "",
+        f"Same run, same machine ({platform.machine()}, {os.cpu_count()} CPUs), one assistant at a time. "
+        f"Messages over Rasa's REST webhook after a warm-up pass of each mix; c=1: {args.messages_c1} "
+        f"messages, c={high}: {args.messages_c16} messages from {high} concurrent conversations.",
+        "",
+        "| measure | bare `rasa init` | Marquee | target | result |",
+        "|---|---:|---:|---|---|",
+        *(f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows),
+        "",
+    ]
+    lines += _action_share(marquee, high)
+    for run in (bare, marquee):
+        if run.failure:
+            lines += [f"**{run.name} was not fully measured:**", "", "```", run.failure, "```", ""]
+        errors = [error for phase_result in run.phases.values() for error in phase_result.errors]
+        if run.warmup is not None:
+            errors = run.warmup.errors + errors
+        if errors:
+            lines += [f"First errors of {run.name}:", "", *(f"- {error}" for error in errors[:5]), ""]
+    lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
+    return "\n".join(lines)
+
+
+def _action_share(marquee: AssistantRun, high: int) -> list[str]:
+    if not marquee.action_calls:
+        return []
+    lines = ["## Where Marquee's time goes", "",
+             "Action server time = time the action server spent on each webhook call (request in to response "
+             "out, queueing inside the action server included, network and Rasa's side excluded).", "",
+             "| concurrency | action calls per message | action server ms per message | share of message latency |",
+             "|---|---:|---:|---:|"]  # fmt: skip
+    for concurrency, calls in sorted(marquee.action_calls.items()):
+        phase = marquee.phases[concurrency]
+        if not phase.messages:
+            continue
+        action_ms = sum(call.ms for call in calls)
+        message_ms = sum(phase.latencies_ms)
+        lines.append(
+            f"| {concurrency} | {len(calls) / phase.messages:.2f} | {action_ms / phase.messages:.0f} | "
+            f"{100 * action_ms / message_ms:.0f}% |"
+        )
+    calls = marquee.action_calls.get(1, [])
+    if calls:
+        lines += ["", "Per action at c=1:", "", "| action | calls | p50 ms | p95 ms | max ms | non-200 |",
+                  "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        by_action: dict[str, list[ActionCall]] = {}
+        for call in calls:
+            by_action.setdefault(call.action, []).append(call)
+        for action, action_calls in sorted(by_action.items(), key=lambda item: -sum(c.ms for c in item[1])):
+            ms = [call.ms for call in action_calls]
+            failed = sum(1 for call in action_calls if call.status != 200)
+            lines.append(
+                f"| {action} | {len(ms)} | {np.percentile(ms, 50):.0f} | {np.percentile(ms, 95):.0f} | "
+                f"{max(ms):.0f} | {failed} |"
+            )
+    return [*lines, ""]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--messages-c1", type=int, default=200, help="messages at concurrency 1 (default 200)"
+    )
+    parser.add_argument("--messages-c16", type=int, default=800,
+                        help="messages at the high concurrency (default 800)")  # fmt: skip
+    parser.add_argument("--concurrency", type=int, default=16, help="the high concurrency (default 16)")
+    parser.add_argument("--scale", default="small", choices=["tiny", "small", "demo"],
+                        help="demo world seeded for Marquee (default small)")  # fmt: skip
+    parser.add_argument("--bare-bot", type=Path, metavar="DIR",
+                        help="reuse a trained `rasa init` project instead of creating one (saves its training)")  # fmt: skip
+    parser.add_argument("--keep-workdir", action="store_true",
+                        help="keep the temporary folder with the bots, database and server logs")  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    args = parser.parse_args()
+    if min(args.messages_c1, args.messages_c16, args.concurrency) < 1:
+        parser.error("message counts and concurrency must be at least 1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every request at INFO, API token included.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not RASA.exists():
+        print(f"error: {RASA} is missing. Run `make setup` to build the Rasa environment.", file=sys.stderr)
+        return 2
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+
+    notes = [
+        "The bare assistant runs without an action server: the stories and rule `rasa init` writes use only "
+        "responses, and its actions.py is all comments.",
+        "Marquee's action server is rasa_sdk's app served as `python -m rasa_sdk` serves it, plus a timing "
+        "line per webhook call (bench/assistant/timed_action_server.py).",
+        "Half of Marquee's conversations carry a signed token of a seeded profile; the rest are anonymous.",
+    ]
+    workdir = Path(tempfile.mkdtemp(prefix="marquee-assistant-bench-"))
+    try:
+        model = ensure_marquee_model(notes)
+        bare = measure_bare(workdir, args, notes)
+        marquee = (
+            measure_marquee(workdir, model, args, notes)
+            if model
+            else AssistantRun("Marquee", failure="no trained model; see notes")
+        )
+    finally:
+        if args.keep_workdir:
+            logger.info("kept %s (bots, database, server logs)", workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    table = render(bare, marquee, args, notes)
+    RESULTS.write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
