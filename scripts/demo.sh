@@ -70,7 +70,7 @@ pids+=($!)
 
 log "starting the Rasa server on :$RASA_PORT (log: var/log/rasa.log)"
 (cd "$ROOT" && .venv-rasa/bin/rasa run --model models --endpoints bot/endpoints.yml \
-   --credentials bot/credentials.yml --enable-api --auth-token "$MARQUEE_RASA_TOKEN" \
+   --credentials bot/credentials.yml --enable-api "--auth-token=$MARQUEE_RASA_TOKEN" \
    --port "$RASA_PORT" --cors "http://127.0.0.1:$WEB_PORT") > var/log/rasa.log 2>&1 &
 pids+=($!)
 

@@ -142,7 +142,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_process = subprocess.Popen(
         [
             str(RASA), "run", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
-            "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", env["MARQUEE_RASA_TOKEN"],
+            "--credentials", "bot/credentials.yml", "--enable-api", f"--auth-token={env['MARQUEE_RASA_TOKEN']}",
             "--port", str(rasa_port),
         ],
         cwd=ROOT,
