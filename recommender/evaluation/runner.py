@@ -64,7 +64,9 @@ def recommendation_lists(
     for position, user in enumerate(users):
         history = train.matrix[user]
         region = str(train.user_region[user]) or None
-        scores = np.asarray(model.score_history(history, ScoringContext(region=region)), dtype=np.float64)
+        # score_user, not score_history: a user-based model must not count the user as their own neighbour.
+        context = ScoringContext(region=region)
+        scores = np.asarray(model.score_user(str(train.user_ids[user]), context), dtype=np.float64)
         if history.nnz:
             scores[history.indices] = -np.inf
         best = top_k(scores, k)
