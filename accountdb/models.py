@@ -901,3 +901,125 @@ class CampaignDelivery(Base):
 
     campaign: Mapped[Campaign] = relationship(back_populates="deliveries")
     account: Mapped[Account] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Support services (revision 0003_support_services)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class LinkPurpose(StrEnum):
+    PAYMENT_METHOD_UPDATE = "payment_method_update"
+    PASSWORD_RESET = "password_reset"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AdjustmentKind(StrEnum):
+    CREDIT = "credit"  # an amount taken off the next invoices, e.g. from a downgrade's proration
+    DISCOUNT = "discount"  # a percentage off the next `cycles` invoices, e.g. a retention offer
+
+
+class PlanPrice(Base):
+    """A plan's monthly price in one billing currency (the plans row holds the catalogue currency's price)."""
+
+    __tablename__ = "plan_prices"
+    __table_args__ = (
+        CheckConstraint(iso_code("currency", 3), name="currency_iso4217"),
+        CheckConstraint("monthly_price_cents >= 0", name="price_non_negative"),
+    )
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    monthly_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceRequest(Base):
+    """A confirmed change already applied: a retried confirmation finds its key here and gets `result` back.
+
+    No foreign keys, like the audit log: the record of what was done outlives what it was done to.
+    """
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of (actor, conversation, action, confirmation): the same confirmation always maps to one key.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    action: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    conversation_id: Mapped[str] = mapped_column(String(100))
+    # sha256 of the request's parameters, so reusing a confirmation for a different request is caught.
+    params_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountLink(Base):
+    """A signed, expiring, single-use link (payment-method update, password reset) issued for an account."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint(one_of("purpose", LinkPurpose), name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    # Random and public inside the link; without the signing secret it cannot be turned into a valid link.
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    conversation_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailOutboxMessage(Base):
+    """An e-mail waiting for the mail sender (transactional outbox: queued in the same commit as the change)."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        CheckConstraint(one_of("status", OutboxStatus), name="status_known"),
+        Index(None, "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class BillingAdjustment(Base):
+    """A credit or a discount the next billing runs apply to a subscription's invoices."""
+
+    __tablename__ = "billing_adjustments"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", AdjustmentKind), name="kind_known"),
+        CheckConstraint(iso_code("currency", 3, nullable=True), name="currency_iso4217"),
+        CheckConstraint(
+            "(kind = 'credit' AND amount_cents > 0 AND currency IS NOT NULL AND percent_off IS NULL)"
+            " OR (kind = 'discount' AND percent_off BETWEEN 1 AND 100 AND cycles_remaining >= 0"
+            " AND amount_cents IS NULL)",
+            name="shape_matches_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    percent_off: Mapped[int | None] = mapped_column(Integer)
+    cycles_remaining: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(100))
+    # Set by the billing run that used the credit up (or the discount's last cycle).
+    consumed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
