@@ -140,9 +140,6 @@ class Catalog:
     def is_series(self) -> np.ndarray:
         return self.seasons > 0
 
-    def regions_of(self, index: int) -> list[str]:
-        return [REGION_CODES[r] for r in np.flatnonzero(self.available[index]).tolist()]
-
 
 def _pick(rng: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
     return options[int(rng.integers(len(options)))]

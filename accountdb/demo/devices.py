@@ -19,7 +19,6 @@ DEVICE_TYPES: tuple[tuple[str, float, tuple[tuple[str, str], ...]], ...] = (
     ("tablet", 0.12, (("{name}'s iPad", "iPadOS"), ("Kids' tablet", "Android"), ("Galaxy Tab", "Android"))),
     ("console", 0.07, (("PlayStation 5", "PlayStation"), ("Xbox Series X", "Xbox"), ("Nintendo Switch", "Switch"))),
 )  # fmt: skip
-DEVICE_KINDS = tuple(kind for kind, _, _ in DEVICE_TYPES)
 
 
 @dataclass

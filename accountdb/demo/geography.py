@@ -145,17 +145,3 @@ CITIES: tuple[str, ...] = (
     "Hamburg",
     "Munich",
 )
-
-# Currencies with their minor-unit exponent (JPY and KRW have no cents).
-CURRENCY_EXPONENT: dict[str, int] = {
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "BRL": 2,
-    "MXN": 2,
-    "INR": 2,
-    "JPY": 0,
-    "KRW": 0,
-}
