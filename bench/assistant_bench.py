@@ -361,6 +361,7 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
         "",
     ]
     lines += _action_share(marquee, high)
+    lines += _per_message(marquee) + _per_message(bare)
     for run in (bare, marquee):
         if run.failure:
             lines += [f"**{run.name} was not fully measured:**", "", "```", run.failure, "```", ""]
@@ -391,7 +392,19 @@ def _action_share(marquee: AssistantRun, high: int) -> list[str]:
             f"| {concurrency} | {len(calls) / phase.messages:.2f} | {action_ms / phase.messages:.0f} | "
             f"{100 * action_ms / message_ms:.0f}% |"
         )
+    single = marquee.phases.get(1)
     calls = marquee.action_calls.get(1, [])
+    if single and single.messages and marquee.parse_ms:
+        mean_message = float(np.mean(single.latencies_ms))
+        mean_parse = float(np.mean(marquee.parse_ms))
+        mean_actions = sum(call.ms for call in calls) / single.messages
+        lines += [
+            "",
+            f"At c=1 a message takes {mean_message:.0f} ms on average: about {mean_parse:.0f} ms NLU "
+            f"(`/model/parse` alone), {mean_actions:.0f} ms in the action server, and the remaining "
+            f"{mean_message - mean_parse - mean_actions:.0f} ms in Rasa's dialogue loop (policies, tracker, "
+            "the action-server round trip) and HTTP.",
+        ]
     if calls:
         lines += ["", "Per action at c=1:", "", "| action | calls | p50 ms | p95 ms | max ms | non-200 |",
                   "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
@@ -405,6 +418,19 @@ def _action_share(marquee: AssistantRun, high: int) -> list[str]:
                 f"| {action} | {len(ms)} | {np.percentile(ms, 50):.0f} | {np.percentile(ms, 95):.0f} | "
                 f"{max(ms):.0f} | {failed} |"
             )
+    return [*lines, ""]
+
+
+def _per_message(run: AssistantRun) -> list[str]:
+    """Latency of each message of the mix at c=1, slowest first."""
+    phase = run.phases.get(1)
+    if phase is None or not phase.latencies_by_template:
+        return []
+    lines = [f"### {run.name}: per message at c=1", "", "| message | sent | p50 ms | max ms |",
+             "|---|---:|---:|---:|"]  # fmt: skip
+    ranked = sorted(phase.latencies_by_template.items(), key=lambda item: -float(np.median(item[1])))
+    for template, ms in ranked:
+        lines.append(f"| {template} | {len(ms)} | {np.percentile(ms, 50):.0f} | {max(ms):.0f} |")
     return [*lines, ""]
 
 

@@ -7,7 +7,7 @@ scripts/setup.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export MARQUEE_BENCH_POSTGRES_URL=${MARQUEE_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 mkdir -p bench/results
-benches=(${MARQUEE_BENCHES:-recommender_bench import_bench seed_bench})
+benches=(${MARQUEE_BENCHES:-recommender_bench import_bench seed_bench assistant_bench})
 for name in "${benches[@]}"; do
   echo "[bench] $name"
   .venv/bin/python "bench/$name.py"

@@ -25,6 +25,8 @@ class PhaseResult:
     label: str
     concurrency: int
     latencies_ms: list[float] = field(default_factory=list)
+    # Per message of the mix as written in conversations.yml, so slow turns can be told from fast ones.
+    latencies_by_template: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     silent_replies: int = 0
     wall_seconds: float = 0.0
@@ -43,7 +45,7 @@ class PhaseResult:
 
 
 async def _send(
-    client: httpx.AsyncClient, sender: str, text: str, metadata: dict, result: PhaseResult
+    client: httpx.AsyncClient, sender: str, text: str, template: str, metadata: dict, result: PhaseResult
 ) -> None:
     started = time.perf_counter()
     try:
@@ -58,6 +60,7 @@ async def _send(
         result.errors.append(f"{text!r}: HTTP {response.status_code} {response.text[:200]}")
         return
     result.latencies_ms.append(elapsed_ms)
+    result.latencies_by_template.setdefault(template, []).append(elapsed_ms)
     replies = response.json()
     if not isinstance(replies, list) or not replies:
         result.silent_replies += 1
@@ -77,11 +80,11 @@ async def run_phase(
         while budget > 0:
             conversation = player.next()
             sender = f"bench-{uuid.uuid4().hex[:12]}"
-            for text in conversation.messages:
+            for text, template in zip(conversation.messages, conversation.templates, strict=True):
                 if budget <= 0:
                     return
                 budget -= 1
-                await _send(client, sender, text, conversation.metadata, result)
+                await _send(client, sender, text, template, conversation.metadata, result)
                 bar.update()
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)

@@ -30,10 +30,12 @@ class Script:
 
 @dataclass
 class Conversation:
-    """One replayed conversation: its messages in order and the metadata every message carries."""
+    """One replayed conversation: its messages in order (and the templates they were filled from), and the
+    metadata every message carries."""
 
     script: str
     messages: list[str]
+    templates: tuple[str, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,7 +107,7 @@ class MixPlayer:
         if self.catalog is not None and self.token_secret and number % 2 == 1:
             account_id, profile_id = self.random.choice(self.catalog.profiles)
             metadata[TOKEN_METADATA_KEY] = issue_token(account_id, profile_id, secret=self.token_secret)
-        return Conversation(script.name, messages, metadata)
+        return Conversation(script.name, messages, script.messages, metadata)
 
     def _fill(self, messages: tuple[str, ...]) -> list[str]:
         if not any("{" in message for message in messages):

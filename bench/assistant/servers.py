@@ -3,8 +3,10 @@ memory sampling of a process tree from /proc, and a stop that always ends what w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -75,18 +77,21 @@ def wait_until_up(server: Server, url: str, *, timeout: float, params: dict[str,
 
 
 def stop(server: Server) -> None:
-    """SIGTERM the server's process group (it was started in its own session), SIGKILL after a grace period."""
-    if server.process.poll() is not None:
-        return
-    try:
-        os.killpg(server.process.pid, 15)
-        server.process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        logger.warning("%s ignored SIGTERM for %d s; killing it", server.name, STOP_GRACE_SECONDS)
-        os.killpg(server.process.pid, 9)
-        server.process.wait()
-    except ProcessLookupError:
-        server.process.wait()
+    """SIGTERM the server's main process and let it shut its workers down; SIGKILL its process group (it was
+    started in a session of its own) after a grace period or if anything of it is left over.
+
+    Terminating the whole group at once would kill Sanic's worker-state manager before the main process is
+    done with it, so the main process goes first."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s ignored SIGTERM for %d s; killing it", server.name, STOP_GRACE_SECONDS)
+    # ProcessLookupError: the group is empty, everything exited on its own.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
     logger.info("stopped %s", server.name)
 
 
