@@ -229,7 +229,8 @@ def _describe(
     else:
         premise = f"{_sentence(setting)}, {protagonist} {conflict}."
     noun = genre.series_noun if is_series else genre.movie_noun
-    adjectives = [MOOD_ADJECTIVE[m] for m in moods[:2]]
+    # "A romantic, cozy romantic drama" reads badly: skip moods the genre noun already says.
+    adjectives = [MOOD_ADJECTIVE[m] for m in moods if MOOD_ADJECTIVE[m] not in noun][:2] or ["compelling"]
     article = "An" if adjectives[0][0] in "aeiou" else "A"
     summary = f"{article} {', '.join(adjectives)} {noun} about {_pick(rng, genre.themes)}"
     if secondary:
