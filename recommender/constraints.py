@@ -168,7 +168,8 @@ class CatalogIndex:
     def available_in(self, region: str | None) -> np.ndarray:
         cached = self._region_cache.get(region)
         if cached is None:
-            cached = self.items.available_in(region)
+            # No region: only titles licensed everywhere (fail closed), whatever the catalog's own default.
+            cached = self.items.available_in(region) if region else self.items.everywhere.copy()
             self._region_cache[region] = cached
         return cached
 

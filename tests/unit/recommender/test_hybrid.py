@@ -1,0 +1,78 @@
+"""The hybrid learns its blend weights on a validation split, persists them, and explains by its bases."""
+
+import numpy as np
+import pytest
+
+from recommender.constraints import Constraints, ProfileContext
+from recommender.dataset import Interactions
+from recommender.models.hybrid import HybridRecommender
+from recommender.ranking import Ranker
+
+POP_AND_KNN = [{"name": "popularity"}, {"name": "item_knn", "params": {"weighting": "cosine"}}]
+
+
+def test_weights_favour_the_collaborative_base_on_clustered_taste(world):
+    # Viewers like titles of their own cluster only: item-kNN is right, global popularity is not.
+    model = HybridRecommender(bases=POP_AND_KNN).fit(world.interactions, world.items)
+    weights = model.learned_weights
+    assert weights["item_knn"] > 0.6 > weights["popularity"]
+    report = model.validation_report
+    assert report["ndcg.item_knn"] > report["ndcg.popularity"]
+    assert report["ndcg.learned"] >= report["ndcg.item_knn"]
+
+
+def test_weights_favour_popularity_when_taste_is_just_popularity():
+    # Every viewer samples from one Zipf distribution: co-occurrence carries no extra signal.
+    rng = np.random.default_rng(1)
+    p = 1.0 / np.arange(1, 81) ** 1.1
+    users, items = [], []
+    for u in range(400):
+        for i in rng.choice(80, size=8, replace=False, p=p / p.sum()):
+            users.append(f"u{u}")
+            items.append(f"i{i}")
+    data = Interactions.from_arrays(users, items)
+    model = HybridRecommender(bases=POP_AND_KNN).fit(data)
+    assert model.learned_weights["popularity"] > 0.5
+    assert model.learned_weights != {"popularity": 0.5, "item_knn": 0.5}
+
+
+def test_bases_that_do_not_apply_are_left_out_and_ease_falls_back(world, caplog):
+    data = Interactions(
+        world.interactions.user_ids, world.interactions.item_ids, world.interactions.matrix
+    )  # no timestamps
+    bases = [
+        {"name": "contemporary"},
+        {"name": "ease", "params": {"max_dense_items": 10}, "fallback": {"name": "item_knn"}},
+        {"name": "content", "params": {"encoder": "tfidf"}},
+    ]
+    model = HybridRecommender(bases=bases).fit(data)  # no items either
+    assert [b.name for b in model.bases] == ["item_knn"]
+    assert "leaves out contemporary" in caplog.text and "using item_knn instead" in caplog.text
+
+
+def test_unknown_base_is_rejected_before_fitting():
+    with pytest.raises(ValueError, match="unknown base model 'nope'"):
+        HybridRecommender(bases=[{"name": "nope"}])
+
+
+def test_explanations_add_up_to_the_blended_score(world):
+    model = HybridRecommender(bases=POP_AND_KNN).fit(world.interactions, world.items)
+    history = world.interactions.user_row("u0004")
+    scores = model.score_history(history)
+    for item in np.argsort(-scores)[:5]:
+        parts = model.explain(history, int(item), top=50)
+        assert sum(p.weight for p in parts) == pytest.approx(float(scores[item]), rel=1e-4)
+        assert {p.kind for p in parts} <= {"item", "popularity"}
+
+
+def test_cold_start_with_content_uses_stated_preferences_and_popularity(world):
+    bases = [*POP_AND_KNN, {"name": "content", "params": {"encoder": "tfidf"}}]
+    model = HybridRecommender(bases=bases).fit(world.interactions, world.items)
+    ranker = Ranker(model, world.items)
+    result = ranker.recommend(
+        "brand-new", 5, ProfileContext(region="US"), Constraints(genres=("documentary",)), exploration=0.0
+    )
+    assert result.cold_start and len(result.items) == 5
+    for item in result.items:
+        assert "documentary" in {g.lower() for g in world.items[item.item_id].genres}
+        assert "documentary" in item.reason
