@@ -173,11 +173,8 @@ class _TitleNamer:
                 return name
         # Real catalogs disambiguate remakes and namesakes by year; we do the same when words run out.
         base = self._fill(_pick(self.rng, genre.patterns), genre, language, comedian)
-        for suffix in (
-            f": {_pick(self.rng, GENERIC_SUBTITLES)}",
-            f" ({year})",
-            f" ({year}, {language.upper()})",
-        ):
+        subtitle = "" if ":" in base else f": {_pick(self.rng, GENERIC_SUBTITLES)}"
+        for suffix in (subtitle, f" ({year})", f"{subtitle} ({year})", f" ({year}, {language.upper()})"):
             if (base + suffix).casefold() not in self.taken:
                 self.reserve(base + suffix)
                 return base + suffix
