@@ -147,20 +147,30 @@ class HybridRecommender(Recommender):
             "hybrid blend weights learned: %s",
             ", ".join(f"{n}={w:.3f}" for n, w in zip(labels, weights, strict=True)),
         )
-        refitted_positions, self.bases = self._fit_bases(interactions, items, positions)
+        # Refit the same objects: what does not depend on the interactions (e.g. the content model's text
+        # embeddings) stays cached in them instead of being computed twice.
+        refitted_positions, self.bases = self._fit_bases(interactions, items, positions, validation_bases)
         self.weights = weights[[positions.index(p) for p in refitted_positions]]
         self.labels = _labels(refitted_positions, self.bases)
         self._scale_cache = None
 
     def _fit_bases(
-        self, interactions: Interactions, items: ItemMetadata | None, positions: Sequence[int]
+        self,
+        interactions: Interactions,
+        items: ItemMetadata | None,
+        positions: Sequence[int],
+        models: Sequence[Recommender] | None = None,
     ) -> tuple[list[int], list[Recommender]]:
-        """Fit the bases at `positions` (or their fallbacks); returns the positions fitted and their models."""
+        """Fit the bases at `positions` (or their fallbacks), refitting `models` when given (one per
+        position); returns the positions fitted and their models."""
         kept, fitted = [], []
-        for position in positions:
+        for n, position in enumerate(positions):
             spec = self.base_specs[position]
+            if models is not None:
+                spec = {"name": models[n].name, "params": models[n].params}
             while spec is not None:
-                base = base_class(spec["name"])(**spec["params"])
+                base = models[n] if models is not None and models[n].name == spec["name"] else None
+                base = base or base_class(spec["name"])(**spec["params"])
                 try:
                     _check_applicable(spec["name"], interactions, items)
                     base.fit(interactions, items)

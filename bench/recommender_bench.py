@@ -1,0 +1,355 @@
+"""Recommender benchmark: quality of every model side by side, ranking latency, fold-in, fit time, load time.
+
+Quality
+  * MovieTweetings 100k (../shared/datasets/movietweetings-100k; positives = ratings >= 7), and the demo
+    world (viewing events of var/marquee.db, or MARQUEE_DATABASE_URL) when it has been seeded.
+  * Each user's positives are split 80/20 with the fixed seed; every model is fitted on the 80%.
+  * "Tuned" EASE and ALS pick their hyper-parameters on an inner 80/20 split of the training part only
+    (never on the test items), then are refitted on the whole training part.
+  * Target: the default model (hybrid) beats tuned EASE and tuned ALS by >= 3% NDCG@10, and its catalog
+    coverage is at least EASE's. Printed as PASS/FAIL; nothing is asserted.
+Latency (synthetic catalog of 20,000 titles, 1,000,000 interactions)
+  * fit time of the default model on the 1,000,000 interactions;
+  * top-20 with hard filters, constraints, MMR diversity, exploration and reasons: p50/p99;
+  * fold-in (feedback -> updated history) p50/p99, and fold-in followed by the next top-20;
+  * artifact load time, at demo scale and at 20,000 titles.
+Writes bench/results/recommender.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from recommender import artifact  # noqa: E402
+from recommender.constraints import Constraints, ProfileContext  # noqa: E402
+from recommender.dataset import Interactions, ItemMetadata  # noqa: E402
+from recommender.evaluation import evaluate, format_table, split_per_user  # noqa: E402
+from recommender.evaluation.metrics import ndcg_at_k  # noqa: E402
+from recommender.evaluation.runner import recommendation_lists  # noqa: E402
+from recommender.io import RowError, load_interactions, read_items  # noqa: E402
+from recommender.models.als import ALSRecommender  # noqa: E402
+from recommender.models.base import Recommender  # noqa: E402
+from recommender.models.contemporary import ContemporaryPopularityRecommender  # noqa: E402
+from recommender.models.content import ContentRecommender  # noqa: E402
+from recommender.models.ease import EASERecommender  # noqa: E402
+from recommender.models.hybrid import HybridRecommender  # noqa: E402
+from recommender.models.item_knn import ItemKNNRecommender  # noqa: E402
+from recommender.models.popularity import PopularityRecommender  # noqa: E402
+from recommender.models.user_knn import UserKNNRecommender  # noqa: E402
+from recommender.ranking import Ranker  # noqa: E402
+
+MOVIETWEETINGS = ROOT.parent / "shared" / "datasets" / "movietweetings-100k"
+RESULTS = ROOT / "bench" / "results" / "recommender.md"
+EASE_GRID = (100.0, 200.0, 500.0)
+ALS_GRID = (
+    {"alpha": 10.0, "regularization": 1.0},
+    {"alpha": 40.0, "regularization": 10.0},
+    {"alpha": 5.0, "regularization": 0.1},
+)
+TUNING_USERS = 2000
+TARGET_GAIN = 0.03
+
+logger = logging.getLogger("bench.recommender")
+report: list[str] = []
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+    report.append(text)
+
+
+# -- quality -----------------------------------------------------------------------------------------------
+
+
+def _inner_ndcg(model: Recommender, train: Interactions) -> float:
+    inner = split_per_user(train, seed=7)
+    users = inner.test_users
+    if len(users) > TUNING_USERS:
+        users = np.sort(np.random.default_rng(7).choice(users, TUNING_USERS, replace=False))
+    model.fit(inner.train)
+    lists = recommendation_lists(model, inner.train, users, 10)
+    return ndcg_at_k(lists, inner.test.tocsr()[users], 10)
+
+
+def tuned(label: str, candidates: list[Recommender], train: Interactions) -> tuple[str, Recommender]:
+    scored = []
+    for model in candidates:
+        value = _inner_ndcg(model, train)
+        logger.info("tuning %s %s: inner NDCG@10 %.4f", label, model.params, value)
+        scored.append((value, model))
+    best = max(scored, key=lambda pair: pair[0])[1]
+    fresh = type(best)(**best.params)
+    keys = {"ease": ("regularization",), "als": ("alpha", "regularization")}[best.name]
+    chosen = ", ".join(f"{k}={best.params[k]:g}" for k in keys)
+    return f"{label} ({chosen})", fresh
+
+
+def quality(name: str, data: Interactions, items: ItemMetadata | None) -> None:
+    split = split_per_user(data)
+    say(f"\n### Quality: {name}\n")
+    say(
+        f"{data.n_users} users, {data.n_items} titles, {data.matrix.nnz} positive interactions; "
+        f"{len(split.test_users)} users with held-out items (80/20 per user, fixed seed)."
+    )
+    models: dict[str, Recommender] = {
+        "popularity": PopularityRecommender(),
+        "contemporary popularity": ContemporaryPopularityRecommender(),
+        "user_knn": UserKNNRecommender(),
+        "item_knn cosine": ItemKNNRecommender(weighting="cosine", shrink=10.0),
+        "item_knn bm25": ItemKNNRecommender(weighting="bm25"),
+    }
+    ease_label, ease = tuned(
+        "EASE tuned", [EASERecommender(regularization=r) for r in EASE_GRID], split.train
+    )
+    als_label, als = tuned("ALS tuned", [ALSRecommender(**p) for p in ALS_GRID], split.train)
+    models[ease_label] = ease
+    models[als_label] = als
+    if items is not None:
+        models["content"] = ContentRecommender()
+    models["hybrid (default)"] = HybridRecommender()
+    rows = evaluate(models, split.train, split.test, items, show_progress=True)
+    say("")
+    say(format_table(rows))
+    by_label = {row.model: row for row in rows}
+    default, ease_row, als_row = by_label["hybrid (default)"], by_label[ease_label], by_label[als_label]
+    gain_ease = default.ndcg_at_10 / ease_row.ndcg_at_10 - 1
+    gain_als = default.ndcg_at_10 / als_row.ndcg_at_10 - 1
+    passed = gain_ease >= TARGET_GAIN and gain_als >= TARGET_GAIN and default.coverage >= ease_row.coverage
+    say(
+        f"\nTarget (default beats tuned EASE and tuned ALS by >= 3% NDCG@10, coverage >= EASE's): "
+        f"{'PASS' if passed else 'FAIL'} — vs EASE {gain_ease:+.1%}, vs ALS {gain_als:+.1%}, "
+        f"coverage {default.coverage:.3f} vs EASE {ease_row.coverage:.3f}"
+    )
+    hybrid = models["hybrid (default)"]
+    assert isinstance(hybrid, HybridRecommender)
+    say(f"Learned blend weights: {', '.join(f'{k} {v:.3f}' for k, v in hybrid.learned_weights.items())}")
+
+
+def movietweetings() -> tuple[Interactions, ItemMetadata]:
+    arrays = load_interactions(MOVIETWEETINGS / "snapshot100K_ratings.dat", "dat", positive_threshold=7)
+    data = Interactions.from_arrays(arrays.users, arrays.items, timestamps=arrays.timestamps)
+    records = [
+        {"item_id": row.item_id, "title": row.title, "release_year": row.year, "genres": list(row.genres)}
+        for row in read_items(MOVIETWEETINGS / "snapshot100K_movies.dat")
+        if not isinstance(row, RowError)
+    ]
+    return data, ItemMetadata.from_records(records)
+
+
+def demo_world() -> tuple[Interactions, ItemMetadata] | None:
+    """Viewing events and titles of the seeded demo world, or None when there is none."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session, selectinload
+
+    from accountdb.engine import database_url
+    from accountdb.models import Account, Profile, Title, ViewingEvent
+
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            events = session.execute(
+                select(ViewingEvent.profile_id, ViewingEvent.title_id, ViewingEvent.started_at)
+            ).all()
+            if not events:
+                return None
+            regions = dict(
+                session.execute(
+                    select(Profile.id, Account.country).join(Account, Profile.account_id == Account.id)
+                ).all()
+            )
+            titles = session.scalars(select(Title).options(selectinload(Title.genres))).all()
+            records = [
+                {
+                    "item_id": str(t.id),
+                    "title": t.name,
+                    "kind": t.kind,
+                    "genres": [g.name for g in t.genres],
+                    "runtime_minutes": t.runtime_minutes,
+                    "release_year": t.release_year,
+                    "maturity_rank": t.maturity_rank,
+                    "description": t.description,
+                }
+                for t in titles
+            ]
+    except Exception as exc:  # the demo world is optional; a missing schema means it was never seeded
+        logger.warning("demo world not readable at %s: %s", url, exc)
+        return None
+    finally:
+        engine.dispose()
+    users = [str(e.profile_id) for e in events]
+    data = Interactions.from_arrays(
+        users,
+        [str(e.title_id) for e in events],
+        timestamps=[e.started_at.timestamp() for e in events],
+        item_ids=[r["item_id"] for r in records],
+        user_regions={str(p): c for p, c in regions.items()},
+    )
+    return data, ItemMetadata.from_records(records)
+
+
+# -- latency -----------------------------------------------------------------------------------------------
+
+GENRES = tuple(f"genre{g:02d}" for g in range(20))
+MOODS = ("dark", "light", "tense", "warm", "funny", "sad")
+REGIONS = ("US", "GB", "DE", "FR", "BR")
+
+
+def synthetic_world(
+    n_titles: int, n_users: int, per_user: int, seed: int = 0
+) -> tuple[Interactions, ItemMetadata]:
+    rng = np.random.default_rng(seed)
+    genre_of = rng.integers(0, len(GENRES), n_titles)
+    records = []
+    for i in range(n_titles):
+        extra = GENRES[int(rng.integers(len(GENRES)))]
+        records.append(
+            {
+                "item_id": f"s{i}",
+                "title": f"Synthetic title {i}",
+                "kind": "series" if rng.random() < 0.3 else "movie",
+                "genres": sorted({GENRES[genre_of[i]], extra}),
+                "moods": [MOODS[int(rng.integers(len(MOODS)))]],
+                "runtime_minutes": int(rng.integers(20, 190)),
+                "release_year": int(rng.integers(1960, 2026)),
+                "maturity_rank": int(rng.integers(0, 5)),
+                "regions": list(rng.choice(REGIONS, size=2, replace=False)) if rng.random() < 0.3 else [],
+                "language": ("en", "de", "fr", "es")[int(rng.integers(4))],
+                "description": f"A {GENRES[genre_of[i]]} story about {MOODS[int(rng.integers(len(MOODS)))]} things.",
+            }
+        )
+    # Each viewer likes two genres; within a genre popularity is Zipf-like.
+    by_genre = [np.flatnonzero(genre_of == g) for g in range(len(GENRES))]
+    users = np.repeat(np.arange(n_users), per_user)
+    tastes = rng.integers(0, len(GENRES), (n_users, 2))
+    picks = np.empty(n_users * per_user, dtype=np.int64)
+    choice = tastes[users, rng.integers(0, 2, len(users))]
+    for g in range(len(GENRES)):
+        slots = np.flatnonzero(choice == g)
+        pool = by_genre[g]
+        weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.9
+        picks[slots] = pool[rng.choice(len(pool), size=len(slots), p=weights / weights.sum())]
+    times = 1_700_000_000 + rng.integers(0, 180 * 86_400, len(users))
+    data = Interactions.from_arrays(
+        np.char.add("v", users.astype(str)),
+        np.char.add("s", picks.astype(str)),
+        timestamps=times,
+        item_ids=[r["item_id"] for r in records],
+        user_regions={f"v{u}": REGIONS[u % len(REGIONS)] for u in range(n_users)},
+    )
+    return data, ItemMetadata.from_records(records)
+
+
+def percentiles(samples: list[float]) -> str:
+    ms = np.array(samples) * 1000
+    return f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms ({len(ms)} calls)"
+
+
+def latency() -> None:
+    say("\n### Latency and fit time: synthetic catalog\n")
+    data, items = synthetic_world(n_titles=20_000, n_users=50_000, per_user=20)
+    say(
+        f"{data.n_users} users, {data.n_items} titles, {data.matrix.nnz} distinct interactions (1,000,000 events)."
+    )
+    model = HybridRecommender()
+    started, cpu = time.perf_counter(), time.process_time()
+    model.fit(data, items)
+    fit_wall, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
+    say(f"- fit of the default model (hybrid): {fit_wall:.1f} s wall, {fit_cpu:.1f} s CPU of this process")
+    say(f"  bases: {', '.join(f'{k} {v:.3f}' for k, v in model.learned_weights.items())}")
+
+    ranker = Ranker(model, items)
+    rng = np.random.default_rng(3)
+    users = [str(u) for u in rng.choice(data.user_ids, 300, replace=False)]
+    requests = [
+        (
+            ProfileContext(
+                region=REGIONS[i % len(REGIONS)],
+                maturity_limit=int(rng.integers(1, 5)),
+                suggested_ids=frozenset(),
+            ),
+            Constraints(
+                genres=(GENRES[int(rng.integers(len(GENRES)))],) if i % 2 else (),
+                max_runtime=120 if i % 3 == 0 else None,
+                kind="movie" if i % 4 == 0 else None,
+            ),
+        )
+        for i in range(len(users))
+    ]
+    histories = [data.user_row(u) for u in users]
+    for history, (profile, constraints) in zip(histories[:20], requests[:20], strict=True):
+        ranker.recommend(history, 20, profile, constraints)  # warm caches (regions, BLAS)
+    samples = []
+    for history, (profile, constraints) in zip(histories, requests, strict=True):
+        started = time.perf_counter()
+        result = ranker.recommend(history, 20, profile, constraints, diversity=0.3, exploration=0.1)
+        samples.append(time.perf_counter() - started)
+        assert all(item.reason for item in result.items)
+    say(f"- top-20 with filters, constraints, diversity, exploration and reasons: {percentiles(samples)}")
+
+    fold, fold_next = [], []
+    for history, (profile, constraints) in zip(histories, requests, strict=True):
+        title = str(data.item_ids[int(rng.integers(data.n_items))])
+        started = time.perf_counter()
+        updated = ranker.feedback(history, title, "up")
+        fold.append(time.perf_counter() - started)
+        ranker.recommend(updated, 20, profile, constraints)
+        fold_next.append(time.perf_counter() - started)
+    say(f"- fold-in (thumbs-up -> updated history): {percentiles(fold)}")
+    say(f"- fold-in plus the next top-20: {percentiles(fold_next)}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        artifact.save(model, folder, items=items)
+        started = time.perf_counter()
+        artifact.load(folder)
+        say(f"- artifact load at 20,000 titles: {time.perf_counter() - started:.2f} s")
+
+
+def demo_scale_load(data: Interactions, items: ItemMetadata) -> None:
+    model = HybridRecommender().fit(data, items)
+    with tempfile.TemporaryDirectory() as folder:
+        artifact.save(model, folder, items=items)
+        started = time.perf_counter()
+        artifact.load(folder)
+        say(f"- artifact load at demo scale ({data.n_items} titles): {time.perf_counter() - started:.2f} s")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    say("## Recommender benchmark\n")
+    say(
+        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}."
+    )
+    data, items = movietweetings()
+    quality("MovieTweetings 100k (ratings >= 7)", data, items)
+    demo = demo_world()
+    if demo is None:
+        say("\n### Quality: demo world\n\nSkipped: no seeded demo world database (run `marquee seed` first).")
+    else:
+        quality("demo world (viewing events)", *demo)
+    latency()
+    if demo is not None:
+        demo_scale_load(*demo)
+    say(
+        f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (other work on the machine inflates wall times)."
+    )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(report) + "\n", encoding="utf-8")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
