@@ -14,9 +14,18 @@ score, including a training user's, is the fold-in of their row.
 factors than users or items.
 
 Defaults were chosen on MovieTweetings 100k (positives = rating >= 7, weight 1; each user's positives split
-80/20 at random with seed 0, NDCG@10 over users with a held-out item):
-    implicit defaults (factors 100, regularization 0.01, alpha 1, 15 iterations)       NDCG@10 {default_ndcg}
-    these defaults (factors {factors}, regularization {regularization}, alpha {alpha}, {iterations} iterations) NDCG@10 {tuned_ndcg}
+80/20 at random with seed 0; 15,213 training users x 7,518 titles, 59,974 training positives; NDCG@10 and
+Recall@20 over the 5,690 users with a held-out title; measured 2026-11-30):
+    implicit's defaults (factors 100, regularization 0.01, alpha 1)   NDCG@10 0.029  Recall@20 0.064
+    factors 64, regularization 1, alpha 20                             NDCG@10 0.085  Recall@20 0.200
+    factors 64, regularization 100, alpha 20                           NDCG@10 0.119  Recall@20 0.276
+    factors 64, regularization 300, alpha 40 (the defaults)            NDCG@10 0.137  Recall@20 0.305
+    factors 128, regularization 300, alpha 40                          NDCG@10 0.139  Recall@20 0.309
+    (popularity alone on the same split                                NDCG@10 0.110  Recall@20 0.273)
+This data is very sparse (about 4 positives per user), so strong regularisation wins; it also shrinks the
+catalog coverage of the top 20 (2.7% of titles against 16% at regularization 100), which the hybrid and the
+ranking layer's diversity re-ranking make up for. Doubling the factors to 128 gains 0.002 for twice the fit
+time (15 iterations on 1M interactions: ~30 s at 64 factors on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -48,8 +57,8 @@ class ALSRecommender(Recommender):
     def __init__(
         self,
         factors: int = 64,
-        regularization: float = 1.0,
-        alpha: float = 10.0,
+        regularization: float = 300.0,
+        alpha: float = 40.0,
         iterations: int = 15,
         random_state: int = 0,
         num_threads: int = 0,
@@ -132,8 +141,9 @@ class ALSRecommender(Recommender):
         history = as_history(history, self.data.n_items)
         if history.nnz == 0:
             return np.zeros(self.item_factors.shape[1], dtype=np.float32)
-        system, _, confidence, factors = self._system(history)
-        return np.linalg.solve(system, factors.T @ confidence).astype(np.float32)
+        with single_threaded_blas():
+            system, _, confidence, factors = self._system(history)
+            return np.linalg.solve(system, factors.T @ confidence).astype(np.float32)
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         user_factor = self.user_factor(history)
@@ -154,10 +164,11 @@ class ALSRecommender(Recommender):
         history = as_history(history_row, self.data.n_items)
         if history.nnz == 0:
             return []
-        system, liked, confidence, factors = self._system(history)
-        # Row i of `solved` is A^-1 y_i, so its dot with y_j is history item i's share of score j.
-        solved = np.linalg.solve(system, factors.T).T
-        parts = confidence * (solved @ self.item_factors[item_idx].astype(np.float64))
+        with single_threaded_blas():
+            system, liked, confidence, factors = self._system(history)
+            # Row i of `solved` is A^-1 y_i, so its dot with y_j is history item i's share of score j.
+            solved = np.linalg.solve(system, factors.T).T
+            parts = confidence * (solved @ self.item_factors[item_idx].astype(np.float64))
         order = np.argsort(-np.abs(parts), kind="stable")[:top]
         return [
             Contribution("item", str(self.data.item_ids[liked[i]]), float(parts[i]))

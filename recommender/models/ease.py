@@ -10,6 +10,10 @@ peak, ~0.5 GB kept) the whole catalog is modelled. Above it the model refuses by
 says what to do, because an n^3 inverse of a larger catalog would take minutes and gigabytes; with
 `too_large="popular"` it instead models only the `max_dense_items` titles with the most interactions and
 scores every other title 0 (use item_knn, which is sparse, to cover the long tail).
+
+The default regularization was chosen on MovieTweetings 100k (positives = rating >= 7, 80/20 random split per
+user, seed 0; 7,518 titles): NDCG@10 0.143 at lambda 50, 0.144 at 200, 0.141 at 500, 0.139 at 1000 (catalog
+coverage of the top 20: 32%, 28%, 28%, 28%); the fit took 30-100 s on 2 busy cores at that size.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class EASERecommender(Recommender):
     name = "ease"
 
     def __init__(
-        self, regularization: float = 500.0, max_dense_items: int = 12_000, too_large: str = "error"
+        self, regularization: float = 200.0, max_dense_items: int = 12_000, too_large: str = "error"
     ):
         super().__init__()
         if regularization <= 0:

@@ -7,6 +7,9 @@ per-neighbour terms are what `explain` reports (kind "user"), and they sum to th
 
 Scoring touches only the users who share an item with h and then `neighbours` user rows, so it needs no
 users x users matrix; a viewer is never their own neighbour when scored by user id.
+
+Default neighbours measured on MovieTweetings 100k (positives = rating >= 7, 80/20 random split per user,
+seed 0): NDCG@10 0.052 with 20 neighbours, 0.073 with 50, 0.110 with 200.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from recommender.models.base import Contribution, Recommender, ScoringContext, a
 class UserKNNRecommender(Recommender):
     name = "user_knn"
 
-    def __init__(self, neighbours: int = 50, shrink: float = 0.0, similar_item_users: int = 200) -> None:
+    def __init__(self, neighbours: int = 200, shrink: float = 0.0, similar_item_users: int = 200) -> None:
         super().__init__()
         if neighbours < 1:
             raise ValueError(f"neighbours must be at least 1, got {neighbours}")

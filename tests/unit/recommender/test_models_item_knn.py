@@ -18,7 +18,7 @@ def small() -> Interactions:
 
 
 def test_cosine_similarities_match_hand_computation() -> None:
-    model = ItemKNNRecommender(weighting="cosine").fit(small())
+    model = ItemKNNRecommender(weighting="cosine", shrink=0.0).fit(small())
     similar = dict(model.similar_items("a", k=5))
 
     # a = (1,1,1,0) over users, b = (1,0,0,0), c = (0,1,1,0): cos(a,b) = 1/sqrt(3), cos(a,c) = 2/sqrt(6).
@@ -27,7 +27,7 @@ def test_cosine_similarities_match_hand_computation() -> None:
 
 
 def test_shrink_damps_similarities_with_little_support() -> None:
-    plain = dict(ItemKNNRecommender(weighting="cosine").fit(small()).similar_items("a"))
+    plain = dict(ItemKNNRecommender(weighting="cosine", shrink=0.0).fit(small()).similar_items("a"))
     shrunk = dict(ItemKNNRecommender(weighting="cosine", shrink=10.0).fit(small()).similar_items("a"))
     assert shrunk["c"] == pytest.approx(2 / (np.sqrt(3) * np.sqrt(2) + 10))
     assert shrunk["b"] < plain["b"]
@@ -89,7 +89,7 @@ def test_blockwise_similarity_equals_one_dense_block(weighting: str) -> None:
 
 
 def test_fold_in_of_a_new_title_scores_its_neighbours() -> None:
-    model = ItemKNNRecommender(weighting="cosine").fit(small())
+    model = ItemKNNRecommender(weighting="cosine", shrink=0.0).fit(small())
     nothing = model.data.history_row(["d"])
     with_b = model.data.history_row(["b"], base=nothing)
 
