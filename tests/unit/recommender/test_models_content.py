@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from recommender.dataset import Interactions, ItemMetadata
+from recommender.models import content
 from recommender.models.base import ScoringContext
-from recommender.models.content import ContentRecommender, TfidfEncoder
+from recommender.models.content import ContentRecommender, SentenceEncoder, TfidfEncoder
 
 CATALOG = [
     {"item_id": "chef", "title": "Le Chef", "genres": ["Drama"], "moods": ["warm"],
@@ -109,3 +110,26 @@ def test_real_encoder_cold_start_follows_free_text_preferences(sentence_model) -
     context = ScoringContext(preferences=("something about outer space",))
     top = sentence_model.recommend(sentence_model.data.empty_history(), k=1, context=context)
     assert top[0][0] == "space"
+
+
+@pytest.mark.slow
+def test_title_vectors_are_reused_from_the_disk_cache(sentence_model, tmp_path, monkeypatch) -> None:
+    texts = [f"Episode {i}: a documentary about the history of bread." for i in range(20)]
+    first = SentenceEncoder(cache_dir=tmp_path).encode(texts)
+    assert first.shape == (20, 384)
+    assert list(tmp_path.glob("*.npz")) == [SentenceEncoder(cache_dir=tmp_path).cache_file]
+
+    def no_model(path: str) -> None:
+        raise AssertionError("the cached texts must not need the model")
+
+    monkeypatch.setattr(content, "_sentence_model", no_model)
+    second = SentenceEncoder(cache_dir=tmp_path).encode(list(reversed(texts)))
+    assert np.array_equal(second, first[::-1])
+
+
+def test_an_unreadable_cache_is_ignored(tmp_path) -> None:
+    encoder = SentenceEncoder(model_path="/nonexistent/model", cache_dir=tmp_path)
+    encoder.cache_file.write_bytes(b"not an npz file")
+    with pytest.raises(OSError):
+        # The broken cache is skipped; the missing model is then the (clear) error.
+        encoder.encode(["x"])
