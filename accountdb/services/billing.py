@@ -149,6 +149,7 @@ def next_charge(session: Session, actor: Actor, account_id: int) -> NextCharge:
     breakdown = next_invoice_breakdown(session, subscription.id, price.amount_cents, price.currency)
     charge_date = subscription.next_billing_date or subscription.current_period_end
     amount: int | None = breakdown.amount_cents
+    currency = price.currency
     ends_on = None
     if subscription.cancel_at_period_end:
         charge_date, amount, ends_on = None, None, subscription.current_period_end
@@ -156,7 +157,7 @@ def next_charge(session: Session, actor: Actor, account_id: int) -> NextCharge:
     elif subscription.status == SubscriptionStatus.PAST_DUE:
         unpaid = _latest_invoice(session, account_id, InvoiceStatus.OPEN)
         if unpaid is not None:
-            amount = unpaid.amount_cents
+            amount, currency = unpaid.amount_cents, unpaid.currency
         explanation = "the last payment failed; the unpaid invoice is retried on the charge date"
     elif subscription.status == SubscriptionStatus.PAUSED:
         explanation = "the subscription is paused; billing restarts when the pause ends"
@@ -168,7 +169,7 @@ def next_charge(session: Session, actor: Actor, account_id: int) -> NextCharge:
         plan_name=plan.name,
         charge_date=charge_date,
         amount_cents=amount,
-        currency=price.currency,
+        currency=currency,
         list_price_cents=price.amount_cents,
         discount_percent=breakdown.discount_percent,
         credit_applied_cents=breakdown.credit_applied_cents,

@@ -306,7 +306,7 @@ def change_plan(
         "subscription.change_plan",
         account_id,
         confirmation_id,
-        {"account_id": account_id, "plan": plan_code.strip().lower()},
+        {"account_id": account_id, "plan": (plan_code or "").strip().lower()},
         PlanChangeResult,
         apply,
     )

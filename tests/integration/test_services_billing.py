@@ -381,3 +381,29 @@ def test_one_confirmation_cannot_be_reused_for_a_different_request(migrated_engi
         subscription.pause(session, actor, world.alice, 1, "turn-3")
     with session_scope(migrated_engine) as session, pytest.raises(Conflict, match="different request"):
         subscription.pause(session, actor, world.alice, 3, "turn-3")
+
+
+def test_past_due_account_sees_the_unpaid_invoice_and_why_it_failed(migrated_engine, world):
+    actor = Actor.subscriber(world.bob, "c2")
+    with session_scope(migrated_engine) as session:
+        sub = session.scalar(select(Subscription).where(Subscription.account_id == world.bob))
+        sub.status, sub.next_billing_date = "past_due", date(2026, 12, 12)
+        invoice = Invoice(account_id=world.bob, subscription_id=sub.id, number="INV-2026-PASTDUE", amount_cents=1999,
+                          currency="EUR", period_start=date(2026, 12, 1), period_end=date(2027, 1, 1),
+                          issued_at=datetime(2026, 12, 2, tzinfo=UTC), status="open")  # fmt: skip
+        invoice.payments.append(
+            Payment(amount_cents=1999, currency="EUR", status="failed", failure_reason="insufficient_funds",
+                    attempted_at=datetime(2026, 12, 2, 1, tzinfo=UTC))
+        )  # fmt: skip
+        session.add(invoice)
+    with session_scope(migrated_engine) as session:
+        charge = billing.next_charge(session, actor, world.bob)
+        failure = billing.explain_failed_payment(session, actor, world.bob)
+    assert (charge.charge_date, charge.amount_cents, charge.currency) == (date(2026, 12, 12), 1999, "EUR")
+    assert "failed" in charge.explanation
+    assert (failure.invoice_number, failure.settled, failure.next_retry) == (
+        "INV-2026-PASTDUE",
+        False,
+        date(2026, 12, 12),
+    )
+    assert "funds" in failure.cause and failure.failed_attempts == 1
