@@ -414,6 +414,9 @@ class ItemMetadata:
         self.region_index = {r.upper(): i for r, i in self.region_index.items()}
         # Titles without any metadata are not "everywhere": availability must fail closed, like maturity.
         self.everywhere = self.known & np.array([not t.regions for t in aligned], dtype=bool)
+        self._genre_columns = self.genre_matrix.tocsc()
+        self._mood_columns = self.mood_matrix.tocsc()
+        self._region_columns = self.region_matrix.tocsc()
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> ItemMetadata:
@@ -446,18 +449,25 @@ class ItemMetadata:
         column = self.region_index.get(region.upper())
         if column is None:
             return self.everywhere.copy()
-        listed = np.asarray(self.region_matrix[:, column].todense()).ravel() > 0
-        return self.everywhere | listed
+        return self.everywhere | _has_any(self._region_columns, [column])
 
     def has_any_genre(self, genres: Iterable[str]) -> np.ndarray:
-        return _has_any(self.genre_matrix, self.genre_index, genres)
+        return _has_any(
+            self._genre_columns,
+            [self.genre_index[g.lower()] for g in genres if g.lower() in self.genre_index],
+        )
 
     def has_any_mood(self, moods: Iterable[str]) -> np.ndarray:
-        return _has_any(self.mood_matrix, self.mood_index, moods)
+        return _has_any(
+            self._mood_columns, [self.mood_index[m.lower()] for m in moods if m.lower() in self.mood_index]
+        )
 
 
-def _has_any(matrix: sp.csr_matrix, index: Mapping[str, int], tags: Iterable[str]) -> np.ndarray:
-    columns = [index[t.lower()] for t in tags if t.lower() in index]
-    if not columns:
-        return np.zeros(matrix.shape[0], dtype=bool)
-    return np.asarray(matrix[:, columns].sum(axis=1)).ravel() > 0
+def _has_any(columns_matrix: sp.csc_matrix, columns: Sequence[int]) -> np.ndarray:
+    """bool per item: has any of the tag columns. Reads the csc index lists directly: these masks are built
+    on every recommendation, and sparse column slicing costs milliseconds at catalog scale."""
+    mask = np.zeros(columns_matrix.shape[0], dtype=bool)
+    indptr, indices = columns_matrix.indptr, columns_matrix.indices
+    for column in columns:
+        mask[indices[indptr[column] : indptr[column + 1]]] = True
+    return mask
