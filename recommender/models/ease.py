@@ -4,10 +4,11 @@
 A history h is scored by s = h B; history item i contributes h_i * B[i, j] to candidate j, which is what
 `explain` reports, and those contributions sum to the score.
 
-B is dense, n_items x n_items. The inverse is computed in float32 by Cholesky (LAPACK potrf/potri), which
-needs about 2 * n_items^2 * 4 bytes while fitting. Up to `max_dense_items` (default 12,000: ~1.2 GB at the
-peak, ~0.5 GB kept) the whole catalog is modelled. Above it the model refuses by default with an error that
-says what to do, because an n^3 inverse of a larger catalog would take minutes and gigabytes; with
+B is dense, n_items x n_items. The Gram matrix is built a block of columns at a time and inverted in place in
+float32 by Cholesky (LAPACK potrf/potri), so fitting needs little more than the n_items^2 * 4 bytes kept.
+Up to `max_dense_items` (default 12,000: 0.58 GB) the whole catalog is modelled. Above it the model refuses
+by default with an error that says what to do, because an n^3 inverse of a larger catalog would take minutes
+and gigabytes; with
 `too_large="popular"` it instead models only the `max_dense_items` titles with the most interactions and
 scores every other title 0 (use item_knn, which is sparse, to cover the long tail).
 
@@ -40,10 +41,27 @@ class CatalogTooLargeError(ValueError):
     pass
 
 
+BLOCK = 1024
+
+
+def dense_gram(columns: sp.csc_matrix) -> np.ndarray:
+    """X^T X as a dense float32 matrix, built a block of columns at a time so the sparse product never holds
+    all n^2 entries at once (as data plus indices it would take three times the dense matrix)."""
+    n_items = columns.shape[1]
+    gram = np.empty((n_items, n_items), dtype=np.float32, order="F")
+    transposed = columns.T.tocsr()
+    for start in range(0, n_items, BLOCK):
+        stop = min(start + BLOCK, n_items)
+        gram[:, start:stop] = (transposed @ columns[:, start:stop]).toarray()
+    return gram
+
+
 def ease_weights(gram: np.ndarray, regularization: float) -> np.ndarray:
-    """B from a dense Gram matrix X^T X (modified in place)."""
-    gram = np.asarray(gram, dtype=np.float32)
-    diagonal = np.arange(gram.shape[0])
+    """B from a dense Gram matrix X^T X, computed in place (pass a float32 Fortran-ordered array to avoid the
+    copies LAPACK would otherwise make)."""
+    gram = np.asfortranarray(gram, dtype=np.float32)
+    n_items = gram.shape[0]
+    diagonal = np.arange(n_items)
     gram[diagonal, diagonal] += regularization
     potrf, potri = lapack.get_lapack_funcs(("potrf", "potri"), (gram,))
     factor, info = potrf(gram, lower=False, overwrite_a=True, clean=False)
@@ -52,11 +70,18 @@ def ease_weights(gram: np.ndarray, regularization: float) -> np.ndarray:
     inverse, info = potri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"EASE inverse failed (potri info={info})")
-    # potri fills the upper triangle only.
-    inverse = np.triu(inverse) + np.triu(inverse, 1).T
-    weights = inverse / (-np.diag(inverse))[np.newaxis, :]
+    # potri fills the upper triangle only; mirror it a block at a time rather than through n^2 temporaries.
+    for start in range(0, n_items, BLOCK):
+        stop = min(start + BLOCK, n_items)
+        inverse[start:stop, :start] = inverse[:start, start:stop].T
+        square = inverse[start:stop, start:stop]
+        square[:] = np.triu(square) + np.triu(square, 1).T
+    # P is symmetric, so its transpose is the same matrix in C order: rows of B (what scoring reads) are then
+    # contiguous, without copying n^2 floats.
+    weights = inverse.T
+    weights /= -np.diag(weights).copy()[np.newaxis, :]
     weights[diagonal, diagonal] = 0.0
-    return weights.astype(np.float32, copy=False)
+    return weights
 
 
 class EASERecommender(Recommender):
@@ -91,7 +116,7 @@ class EASERecommender(Recommender):
         n_items = interactions.n_items
         if n_items > self.max_dense_items:
             if self.too_large == "error":
-                gigabytes = 2 * n_items**2 * 4 / 1e9
+                gigabytes = n_items**2 * 4 / 1e9
                 raise CatalogTooLargeError(
                     f"EASE needs a dense {n_items} x {n_items} matrix (~{gigabytes:.1f} GB), above "
                     f"max_dense_items={self.max_dense_items}. Use item_knn for this catalog, raise max_dense_items "
@@ -102,9 +127,7 @@ class EASERecommender(Recommender):
         else:
             modelled = np.arange(n_items)
         self._set_modelled(modelled, n_items)
-        columns = positive[:, modelled]
-        gram = (columns.T @ columns).toarray()
-        self.weights = ease_weights(gram, self.regularization)
+        self.weights = ease_weights(dense_gram(positive[:, modelled]), self.regularization)
 
     def _set_modelled(self, modelled: np.ndarray, n_items: int) -> None:
         self.modelled = modelled.astype(np.int64)
