@@ -60,15 +60,23 @@ STARTUP_TIMEOUT_SECONDS = 420
 INIT_TIMEOUT_SECONDS = 900
 SEED = 42
 PARSE_REQUESTS = 100
+ACTIONS_WARM_TIMEOUT_SECONDS = 600
+# What actions/services.py and actions/actions.py log when the background warm-up ends.
+WARM_DONE, WARM_FAILED = "action services warm", "warm-up failed"
 
 logger = logging.getLogger("assistant_bench")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ActionCall:
+    """One webhook call as the timed action server logged it (start is wall-clock seconds)."""
+
     action: str
+    sender: str
+    start: float
     ms: float
     status: int
+    request_bytes: int
 
 
 @dataclass
@@ -106,7 +114,16 @@ def read_action_calls(path: Path, offset: int) -> tuple[list[ActionCall], int]:
     calls = []
     for line in data.decode().splitlines():
         record = json.loads(line)
-        calls.append(ActionCall(record["action"], float(record["ms"]), int(record["status"])))
+        calls.append(
+            ActionCall(
+                record["action"],
+                record["sender"],
+                float(record["start"]),
+                float(record["ms"]),
+                int(record["status"]),
+                int(record["bytes"]),
+            )
+        )
     return calls, offset + len(data)
 
 
@@ -262,6 +279,24 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
             cwd=REPO, env=env, log_path=workdir / "actions.log",
         )  # fmt: skip
         started.append(actions)
+        servers.wait_until_up(
+            actions, f"http://127.0.0.1:{actions_port}/health", timeout=STARTUP_TIMEOUT_SECONDS
+        )
+        # The action server answers at once but loads the catalog, fits the models and embeds every
+        # description in the background; measure it warm, as a server that has been up for a while.
+        warm = servers.wait_for_log(actions, (WARM_DONE, WARM_FAILED), timeout=ACTIONS_WARM_TIMEOUT_SECONDS)
+        if warm is None:
+            notes.append(
+                f"The action server did not report being warm within {ACTIONS_WARM_TIMEOUT_SECONDS} s; "
+                "it was measured anyway (first turns may include loading)."
+            )
+        elif warm[0] == WARM_FAILED:
+            notes.append("The action server's background warm-up failed (see its log); measured anyway.")
+        else:
+            notes.append(
+                f"Marquee's action server was warm (catalog, models, description embeddings) {warm[1]:.0f} s "
+                "after it started; measuring began after that."
+            )
         rasa = servers.start(
             "Marquee Rasa server",
             [
@@ -272,16 +307,18 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
             cwd=REPO, env=env, log_path=workdir / "marquee-rasa.log",
         )  # fmt: skip
         started.append(rasa)
-        servers.wait_until_up(
-            actions, f"http://127.0.0.1:{actions_port}/health", timeout=STARTUP_TIMEOUT_SECONDS
-        )
         drive(
             run, rasa, f"http://127.0.0.1:{rasa_port}", player,
             api_token=api_token, args=args, timings_path=timings_path,
         )  # fmt: skip
-        errors = [line for line in actions.log_tail(200_000).splitlines() if "Traceback" in line]
-        if errors:
-            notes.append(f"The action server logged {len(errors)} tracebacks during the run.")
+        tracebacks = actions.log_tail(1_000_000).count("Traceback")
+        if tracebacks:
+            notes.append(f"The action server logged {tracebacks} tracebacks during the run.")
+        failed_actions = rasa.log_tail(1_000_000).count("Encountered an exception while running action")
+        if failed_actions:
+            notes.append(
+                f"Rasa logged {failed_actions} failed custom-action calls (the bot carried on without them)."
+            )
     except servers.ServerFailed as exc:
         run.failure = str(exc)
     finally:
@@ -360,7 +397,7 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
         *(f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows),
         "",
     ]
-    lines += _action_share(marquee, high)
+    lines += _action_share(marquee)
     lines += _per_message(marquee) + _per_message(bare)
     for run in (bare, marquee):
         if run.failure:
@@ -374,14 +411,15 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
     return "\n".join(lines)
 
 
-def _action_share(marquee: AssistantRun, high: int) -> list[str]:
+def _action_share(marquee: AssistantRun) -> list[str]:
     if not marquee.action_calls:
         return []
     lines = ["## Where Marquee's time goes", "",
              "Action server time = time the action server spent on each webhook call (request in to response "
              "out, queueing inside the action server included, network and Rasa's side excluded).", "",
-             "| concurrency | action calls per message | action server ms per message | share of message latency |",
-             "|---|---:|---:|---:|"]  # fmt: skip
+             "| concurrency | action calls per message | action server ms per message | share of message latency "
+             "| calls not answered 200 |",
+             "|---|---:|---:|---:|---:|"]  # fmt: skip
     for concurrency, calls in sorted(marquee.action_calls.items()):
         phase = marquee.phases[concurrency]
         if not phase.messages:
@@ -390,21 +428,10 @@ def _action_share(marquee: AssistantRun, high: int) -> list[str]:
         message_ms = sum(phase.latencies_ms)
         lines.append(
             f"| {concurrency} | {len(calls) / phase.messages:.2f} | {action_ms / phase.messages:.0f} | "
-            f"{100 * action_ms / message_ms:.0f}% |"
+            f"{100 * action_ms / message_ms:.0f}% | {sum(1 for call in calls if call.status != 200)} |"
         )
-    single = marquee.phases.get(1)
+    lines += _turn_breakdown(marquee)
     calls = marquee.action_calls.get(1, [])
-    if single and single.messages and marquee.parse_ms:
-        mean_message = float(np.mean(single.latencies_ms))
-        mean_parse = float(np.mean(marquee.parse_ms))
-        mean_actions = sum(call.ms for call in calls) / single.messages
-        lines += [
-            "",
-            f"At c=1 a message takes {mean_message:.0f} ms on average: about {mean_parse:.0f} ms NLU "
-            f"(`/model/parse` alone), {mean_actions:.0f} ms in the action server, and the remaining "
-            f"{mean_message - mean_parse - mean_actions:.0f} ms in Rasa's dialogue loop (policies, tracker, "
-            "the action-server round trip) and HTTP.",
-        ]
     if calls:
         lines += ["", "Per action at c=1:", "", "| action | calls | p50 ms | p95 ms | max ms | non-200 |",
                   "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
@@ -421,14 +448,59 @@ def _action_share(marquee: AssistantRun, high: int) -> list[str]:
     return [*lines, ""]
 
 
+def _turn_breakdown(marquee: AssistantRun) -> list[str]:
+    """Split each answered message by the action calls made for it (matched on conversation and time):
+    Rasa's work before the first call (NLU, policies, building the request), the action server's time, and
+    everything after (applying events, the next prediction, the reply; gaps between calls included)."""
+    lines = ["", "Per message, split by where the time goes (means, ms):", "",
+             "| concurrency | turns | messages | message | Rasa before the action call | action server "
+             "| Rasa after the action | request to action server (KiB) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for concurrency, calls in sorted(marquee.action_calls.items()):
+        by_sender: dict[str, list[ActionCall]] = {}
+        for call in calls:
+            by_sender.setdefault(call.sender, []).append(call)
+        responses_only: list[float] = []
+        with_action: list[tuple[float, float, float, float, float]] = []
+        for message in marquee.phases[concurrency].answered:
+            end = message.sent_at + message.ms / 1000
+            made = sorted(
+                (c for c in by_sender.get(message.sender, []) if message.sent_at <= c.start <= end),
+                key=lambda c: c.start,
+            )
+            if not made:
+                responses_only.append(message.ms)
+                continue
+            before = (made[0].start - message.sent_at) * 1000
+            inside = sum(c.ms for c in made)
+            kib = sum(c.request_bytes for c in made) / 1024
+            with_action.append((message.ms, before, inside, message.ms - before - inside, kib))
+        if responses_only:
+            lines.append(
+                f"| {concurrency} | responses only | {len(responses_only)} | {np.mean(responses_only):.0f} "
+                "| | | | |"
+            )
+        if with_action:
+            total, before, inside, after, kib = (
+                float(np.mean(column)) for column in zip(*with_action, strict=True)
+            )
+            lines.append(
+                f"| {concurrency} | with a custom action | {len(with_action)} | {total:.0f} | {before:.0f} "
+                f"| {inside:.0f} | {after:.0f} | {kib:.1f} |"
+            )
+    if marquee.parse_ms:
+        lines += ["", f"NLU alone (`/model/parse`, c=1): p50 {np.percentile(marquee.parse_ms, 50):.0f} ms."]
+    return lines
+
+
 def _per_message(run: AssistantRun) -> list[str]:
     """Latency of each message of the mix at c=1, slowest first."""
     phase = run.phases.get(1)
-    if phase is None or not phase.latencies_by_template:
+    if phase is None or not phase.answered:
         return []
     lines = [f"### {run.name}: per message at c=1", "", "| message | sent | p50 ms | max ms |",
              "|---|---:|---:|---:|"]  # fmt: skip
-    ranked = sorted(phase.latencies_by_template.items(), key=lambda item: -float(np.median(item[1])))
+    ranked = sorted(phase.latencies_by_template().items(), key=lambda item: -float(np.median(item[1])))
     for template, ms in ranked:
         lines.append(f"| {template} | {len(ms)} | {np.percentile(ms, 50):.0f} | {max(ms):.0f} |")
     return [*lines, ""]

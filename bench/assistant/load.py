@@ -20,21 +20,41 @@ REST_WEBHOOK = "/webhooks/rest/webhook"
 REQUEST_TIMEOUT_SECONDS = 120.0
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One message that got an HTTP 200: which mix message it was, who sent it, when, and how long it took.
+    `sent_at` is wall-clock time so it can be matched with the action server's timing lines."""
+
+    template: str
+    sender: str
+    sent_at: float
+    ms: float
+
+
 @dataclass
 class PhaseResult:
     label: str
     concurrency: int
-    latencies_ms: list[float] = field(default_factory=list)
-    # Per message of the mix as written in conversations.yml, so slow turns can be told from fast ones.
-    latencies_by_template: dict[str, list[float]] = field(default_factory=dict)
+    answered: list[Answered] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     silent_replies: int = 0
     wall_seconds: float = 0.0
     load_average: float = 0.0
 
     @property
+    def latencies_ms(self) -> list[float]:
+        return [message.ms for message in self.answered]
+
+    @property
     def messages(self) -> int:
-        return len(self.latencies_ms)
+        return len(self.answered)
+
+    def latencies_by_template(self) -> dict[str, list[float]]:
+        """Per message of the mix as written in conversations.yml, so slow turns can be told from fast ones."""
+        grouped: dict[str, list[float]] = {}
+        for message in self.answered:
+            grouped.setdefault(message.template, []).append(message.ms)
+        return grouped
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
@@ -47,7 +67,7 @@ class PhaseResult:
 async def _send(
     client: httpx.AsyncClient, sender: str, text: str, template: str, metadata: dict, result: PhaseResult
 ) -> None:
-    started = time.perf_counter()
+    sent_at, started = time.time(), time.perf_counter()
     try:
         response = await client.post(
             REST_WEBHOOK, json={"sender": sender, "message": text, "metadata": metadata}
@@ -59,8 +79,7 @@ async def _send(
     if response.status_code != 200:
         result.errors.append(f"{text!r}: HTTP {response.status_code} {response.text[:200]}")
         return
-    result.latencies_ms.append(elapsed_ms)
-    result.latencies_by_template.setdefault(template, []).append(elapsed_ms)
+    result.answered.append(Answered(template, sender, sent_at, elapsed_ms))
     replies = response.json()
     if not isinstance(replies, list) or not replies:
         result.silent_replies += 1

@@ -47,7 +47,12 @@ class Server:
 
 
 def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path) -> Server:
-    logger.info("starting %s: %s", name, " ".join(command))
+    # The API token is a credential even on loopback: keep it out of the log.
+    shown = [
+        "***" if previous == "--auth-token" else part
+        for previous, part in zip(["", *command[:-1]], command, strict=True)
+    ]
+    logger.info("starting %s: %s", name, " ".join(shown))
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -74,6 +79,19 @@ def wait_until_up(server: Server, url: str, *, timeout: float, params: dict[str,
         f"{server.name} did not answer {url} within {timeout:.0f} s. "
         f"Its log ({server.log_path}) ends with:\n{server.log_tail()}"
     )
+
+
+def wait_for_log(server: Server, needles: tuple[str, ...], *, timeout: float) -> tuple[str, float] | None:
+    """Wait until the server's log holds one of `needles`; return it and the seconds since start, or None
+    after `timeout` (or if the server exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.process.poll() is None:
+        text = server.log_tail(1_000_000)
+        for needle in needles:
+            if needle in text:
+                return needle, time.monotonic() - server.started_at
+        time.sleep(POLL_SECONDS)
+    return None
 
 
 def stop(server: Server) -> None:

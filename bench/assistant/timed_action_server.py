@@ -5,7 +5,8 @@ rasa_sdk serves its Sanic app from a spawned worker process without any log hand
 access log nor rasa_sdk's debug log reaches a file. This launcher builds the same app
 (`rasa_sdk.endpoint.create_app_for_serve`, same executor, CORS, keep-alive and plugins) and serves it the
 same way (`app.prepare` + `Sanic.serve` with rasa_sdk's worker count); the only addition is a response
-middleware that appends `{"action", "ms", "status"}` as one JSON line to MARQUEE_BENCH_ACTION_TIMINGS.
+middleware that appends one JSON line per call to MARQUEE_BENCH_ACTION_TIMINGS: the action, the conversation
+(sender), the wall-clock start, the milliseconds spent, the HTTP status and the request size in bytes.
 
     .venv/bin/python bench/assistant/timed_action_server.py --actions actions --port 5055
 
@@ -36,18 +37,34 @@ from sanic.response import HTTPResponse  # noqa: E402
 from sanic.worker.loader import AppLoader  # noqa: E402
 
 TIMINGS_ENV = "MARQUEE_BENCH_ACTION_TIMINGS"
+# actions/services.py logs this when the catalog, models and embeddings are loaded (in the background).
+WARM_LOGGER = "actions.services"
 logger = logging.getLogger(__name__)
+
+
+def _report_warm_up_in_worker() -> None:
+    """Sanic workers have no log handler, so the actions' INFO lines vanish. Let the warm-up report through
+    (and only it: per-turn logging would add work `python -m rasa_sdk` does not do), so the benchmark can
+    wait until the action server is warm before it measures."""
+    if not os.environ.get("SANIC_WORKER_NAME"):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s - %(message)s"))
+    warm_logger = logging.getLogger(WARM_LOGGER)
+    warm_logger.addHandler(handler)
+    warm_logger.setLevel(logging.INFO)
 
 
 def create_timed_app(action_executor: ActionExecutor, timings_path: str) -> Sanic:
     """rasa_sdk's app for `serve`, with the webhook timed. Module level so Sanic's AppLoader can pickle it."""
+    _report_warm_up_in_worker()
     app = create_app_for_serve(
         action_executor, cors_origins="*", keep_alive_timeout=DEFAULT_KEEP_ALIVE_TIMEOUT
     )
 
     @app.on_request
     async def start_clock(request: Request) -> None:
-        request.ctx.started = time.perf_counter()
+        request.ctx.started_at, request.ctx.started = time.time(), time.perf_counter()
 
     @app.on_response
     async def record_webhook_time(request: Request, response: HTTPResponse) -> None:
@@ -55,10 +72,19 @@ def create_timed_app(action_executor: ActionExecutor, timings_path: str) -> Sani
             return
         milliseconds = (time.perf_counter() - request.ctx.started) * 1000
         try:
-            action = (request.json or {}).get("next_action", "?")
+            call = request.json or {}
         except Exception:  # a compressed or malformed body still took time; keep the figure
-            action = "?"
-        line = json.dumps({"action": action, "ms": round(milliseconds, 3), "status": response.status})
+            call = {}
+        line = json.dumps(
+            {
+                "action": call.get("next_action", "?"),
+                "sender": call.get("sender_id", "?"),
+                "start": request.ctx.started_at,
+                "ms": round(milliseconds, 3),
+                "status": response.status,
+                "bytes": len(request.body),
+            }
+        )
         # One short O_APPEND write per call: lines from several workers never interleave.
         with open(timings_path, "a", encoding="utf-8") as timings:
             timings.write(line + "\n")
