@@ -98,7 +98,7 @@ def sentence_model() -> ContentRecommender:
 def test_real_encoder_finds_the_other_paris_cooking_title(sentence_model) -> None:
     # The two texts share no content words ("chef", "restaurant", "Paris" vs "cooking", "Parisian", "cuisine"):
     # only a semantic encoder can pair them.
-    assert sentence_model.embeddings.shape == (len(ITEM_IDS), 384)
+    assert sentence_model.embeddings.shape == (len(ITEM_IDS), 128)  # projected from MiniLM's 384
     assert sentence_model.embeddings.dtype == np.float32
     assert np.linalg.norm(sentence_model.embeddings[0]) == pytest.approx(1.0, abs=1e-5)
     assert sentence_model.similar_items("chef", k=1)[0][0] == "bistro"
@@ -133,3 +133,17 @@ def test_an_unreadable_cache_is_ignored(tmp_path) -> None:
     with pytest.raises(OSError):
         # The broken cache is skipped; the missing model is then the (clear) error.
         encoder.encode(["x"])
+
+
+def test_projection_keeps_the_title_space_and_can_be_turned_off() -> None:
+    full = ContentRecommender(encoder="tfidf", dimensions=None).fit(*data())
+    projected = ContentRecommender(encoder="tfidf", dimensions=4).fit(*data())
+
+    assert full.embeddings.shape[1] == 1024 and full.projection is None
+    assert projected.embeddings.shape[1] == 4 and projected.projection is not None
+    described = projected.embeddings[:6]
+    assert np.linalg.norm(described, axis=1) == pytest.approx(np.ones(6), abs=1e-5)
+    # Four directions of six titles keep the strongest pairing: the two heists.
+    assert projected.similar_items("robbers", k=1)[0][0] == "heist"
+    with pytest.raises(ValueError, match="dimensions must be at least 1"):
+        ContentRecommender(encoder="tfidf", dimensions=0)
