@@ -1,0 +1,54 @@
+"""The support forms and the slots each one owns (cleared when the form ends, however it ends).
+
+Names must match docs/support-domain.yml: `forms:` there lists the required slots, these tuples add the
+custom slots the actions keep alongside (previews, offers, steps tried).
+"""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+
+CHANGE_PLAN_FORM = "change_plan_form"
+CANCEL_FORM = "cancel_subscription_form"
+PAUSE_FORM = "pause_subscription_form"
+CONFIRM_FORM = "confirm_change_form"
+PLAYBACK_FORM = "playback_form"
+PARENTAL_FORM = "parental_controls_form"
+
+FORM_SLOTS: dict[str, tuple[str, ...]] = {
+    CHANGE_PLAN_FORM: ("plan_target", "plan_change_confirmed", "plan_change_preview"),
+    CANCEL_FORM: (
+        "cancel_reason",
+        "cancel_note",
+        "retention_offer",
+        "retention_accepted",
+        "cancel_confirmed",
+        "cancel_preview",
+    ),
+    PAUSE_FORM: ("pause_months", "pause_confirmed", "pause_preview"),
+    CONFIRM_FORM: ("change_confirmed", "pending_change"),
+    PLAYBACK_FORM: (
+        "playback_device",
+        "playback_error_code",
+        "playback_symptoms",
+        "playback_step_result",
+        "playback_tried",
+        "playback_advice",
+    ),
+    PARENTAL_FORM: (
+        "parental_profile",
+        "parental_rating",
+        "parental_pin",
+        "parental_confirmed",
+        "parental_preview",
+    ),
+}
+ALL_FORM_SLOTS: tuple[str, ...] = tuple(dict.fromkeys(s for slots in FORM_SLOTS.values() for s in slots))
+
+
+def clear(form: str) -> list[dict]:
+    return [SlotSet(name, None) for name in FORM_SLOTS[form]]
+
+
+def clear_all() -> list[dict]:
+    return [SlotSet(name, None) for name in ALL_FORM_SLOTS]
