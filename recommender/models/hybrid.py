@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -271,25 +271,28 @@ class HybridRecommender(Recommender):
 
     # -- scoring -------------------------------------------------------------------------------------------
 
-    def _base_scores(self, history: sp.csr_matrix, context: ScoringContext | None) -> list[np.ndarray]:
-        return [np.asarray(b.score_history(history, context), dtype=np.float64) for b in self.bases]
-
-    def _blend(self, base_scores: list[np.ndarray]) -> np.ndarray:
+    def _blend(self, score_of: Callable[[Recommender], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Blended scores, and each base's scale (1 for a base of weight 0, which is not even scored: it
+        cannot change the blend, so its cost is skipped)."""
         total = np.zeros(len(self.data.item_ids), dtype=np.float64)
-        for weight, scores in zip(self.weights, base_scores, strict=True):
-            if weight > 0:
-                total += weight * _normalised(scores)
-        return total.astype(np.float32)
+        scales = np.ones(len(self.bases))
+        for position, (weight, base) in enumerate(zip(self.weights, self.bases, strict=True)):
+            if weight <= 0:
+                continue
+            scores = np.asarray(score_of(base), dtype=np.float64)
+            scales[position] = _scale(scores)
+            total += weight * scores / scales[position]
+        return total.astype(np.float32), scales
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         history = as_history(history, self.data.n_items)
-        base_scores = self._base_scores(history, context)
-        self._scale_cache = (_cache_key(history, context), np.array([_scale(s) for s in base_scores]))
-        return self._blend(base_scores)
+        scores, scales = self._blend(lambda base: base.score_history(history, context))
+        self._scale_cache = (_cache_key(history, context), scales)
+        return scores
 
     def score_user(self, user_id: str, context: ScoringContext | None = None) -> np.ndarray:
         # Each base's own score_user, so a user-based base does not count the user as their own neighbour.
-        return self._blend([np.asarray(b.score_user(user_id, context), dtype=np.float64) for b in self.bases])
+        return self._blend(lambda base: base.score_user(user_id, context))[0]
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
