@@ -75,6 +75,11 @@ class Result:
         return [e for e in self.events if e.get("event") == kind]
 
     @property
+    def loops(self) -> list[str | None]:
+        """Names in the ActiveLoop events, in order (None = the form was deactivated)."""
+        return [e.get("name") for e in self.of_type("active_loop")]
+
+    @property
     def slots(self) -> dict[str, Any]:
         return {e["name"]: e["value"] for e in self.of_type("slot")}
 
