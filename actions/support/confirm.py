@@ -2,7 +2,8 @@
 
 A preview action (resume, undo a cancellation, secure the account, sign out devices) explains what will
 happen, stores the preview in `pending_change`, and starts this form with FollowupAction. The form asks
-`change_confirmed` (action_ask_change_confirmed repeats the preview's question with Yes/No buttons);
+`change_confirmed` (action_ask_change_confirmed asks the preview's question with Yes/No buttons, and asks
+again when the answer is neither);
 action_apply_pending_change applies the preview once, with its confirmation id, or says nothing changed.
 """
 
@@ -33,9 +34,8 @@ SIGN_OUT_ALL = "sign_out_all"
 def ask_to_confirm(
     outcome: Outcome, caller: Caller, kind: str, params: dict[str, Any], question: str, yes: str, no: str
 ) -> None:
-    """Show the question, keep the preview, and start confirm_change_form."""
+    """Keep the preview and start confirm_change_form, whose action_ask_change_confirmed asks `question`."""
     preview = make_preview(kind, caller, params, shown={"question": question, "yes": yes, "no": no})
-    outcome.say(question, [*yes_no(yes, no), STOP_BUTTON])
     outcome.set(pending_change=preview, change_confirmed=None)
     outcome.events.append(FollowupAction(forms.CONFIRM_FORM))
 
@@ -55,7 +55,7 @@ class ActionAskChangeConfirmed(SupportAction):
             return
         shown = pending["shown"]
         outcome.say(
-            f"Please answer yes or no: {shown.get('question', '')}",
+            str(shown.get("question", "")),
             [*yes_no(shown.get("yes", "Yes"), shown.get("no", "No")), STOP_BUTTON],
         )
         outcome.set(pending_change=pending)  # unchanged: the id shown is the id applied

@@ -150,7 +150,10 @@ class ValidateCancelSubscriptionForm(SupportFormValidator):
     def validate_retention_accepted(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {"retention_accepted": value if isinstance(value, bool) else None, "cancel_preview": None}
+        if value is True:
+            return {"retention_accepted": True}  # cancel_preview holds the offer that was accepted
+        # Declined (or unclear): the offer's preview must not be mistaken for the cancellation's.
+        return {"retention_accepted": value if value is False else None, "cancel_preview": None}
 
     def validate_cancel_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
