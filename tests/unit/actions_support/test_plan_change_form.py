@@ -147,7 +147,7 @@ def test_confirming_with_another_accounts_token_changes_nothing(chat, world, eng
     with caplog.at_level(logging.WARNING):
         result = conversation.say("yes", "affirm")
     assert "prepared for a different account" in result.text
-    assert "prepared for account %s, confirmed by account %s" % (world.alice, world.bob) in caplog.text
+    assert f"prepared for account {world.alice}, confirmed by account {world.bob}" in caplog.text
     assert _plan_of(engine, world.alice) == "standard" and _plan_of(engine, world.bob) == "standard"
 
 

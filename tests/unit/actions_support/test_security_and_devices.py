@@ -160,3 +160,13 @@ def test_password_typed_into_chat_is_warned_about(chat, world, engine) -> None: 
     )
     assert result.text.startswith(PASSWORD_WARNING)
     assert "Hunter2" not in result.text
+
+
+def test_a_slot_that_captured_a_secret_is_cleared_by_the_next_support_action(chat, world, engine) -> None:  # noqa: ANN001
+    conversation = chat(world.alice, world.alice_profile)
+    conversation.slots["playback_symptoms"] = (
+        "no sound, card 4111 1111 1111 1111"  # filled by an earlier turn
+    )
+    result = conversation.say("when's my next bill", "ask_next_charge", action="action_next_charge")
+    assert result.slots == {"playback_symptoms": None}
+    assert "don't type card numbers" in result.text and "Your next charge is" in result.text

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from accountdb.engine import session_scope
-from accountdb.models import AuditLogEntry, BillingAdjustment, SupportTicket, Subscription
+from accountdb.models import AuditLogEntry, BillingAdjustment, Subscription, SupportTicket
 from accountdb.services.redaction import PASSWORD_MASK
 from actions.support.disclosures import CARD_WARNING
 
