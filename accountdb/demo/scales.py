@@ -16,23 +16,16 @@ class Scale:
     titles: int
     accounts: int
     events_per_profile: float  # mean; activity varies a lot between profiles
-    # Profiles generated and written per batch. A batch works on a (profiles x titles) float matrix; about
-    # 4M cells keeps it small enough for the allocator to reuse memory instead of faulting in fresh pages.
-    profile_chunk: int
     description: str
 
 
 SCALES: dict[str, Scale] = {
     scale.name: scale
     for scale in (
-        Scale(
-            "tiny", 150, 42, 50.0, 500, "~150 titles, ~100 profiles, ~5k viewing events; for tests (seconds)"
-        ),
-        Scale("small", 1_000, 840, 52.0, 2_000, "~1,000 titles, ~2,000 profiles, ~100k viewing events"),
-        Scale("demo", 5_000, 8_600, 56.0, 800, ">=5,000 titles, >=20,000 profiles, >=1M viewing events"),
-        Scale(
-            "large", 20_000, 86_000, 56.0, 4_000, ">=20,000 titles, >=200,000 profiles, >=10M viewing events"
-        ),
+        Scale("tiny", 150, 42, 50.0, "~150 titles, ~100 profiles, ~5k viewing events; for tests (seconds)"),
+        Scale("small", 1_000, 840, 52.0, "~1,000 titles, ~2,000 profiles, ~100k viewing events"),
+        Scale("demo", 5_000, 8_600, 56.0, ">=5,000 titles, >=20,000 profiles, >=1M viewing events"),
+        Scale("large", 20_000, 86_000, 56.0, ">=20,000 titles, >=200,000 profiles, >=10M viewing events"),
     )
 }
 

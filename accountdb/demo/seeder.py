@@ -58,6 +58,10 @@ KEPT_ON_RESET = frozenset({"alembic_version", "staff_users"})
 PHASE_CATALOG, PHASE_SUBSCRIBERS, PHASE_DEVICES, PHASE_BILLING, PHASE_ACTIVITY, PHASE_SUPPORT = range(1, 7)
 BILLING_BLOCK_ACCOUNTS = 5_000
 PROFILES_PER_ACCOUNT_ESTIMATE = 2.4
+# Viewing is generated for a block of profiles against every title at once, as a (profiles x titles) float
+# matrix. About 4M cells bounds memory at any scale (~16 MB per matrix) and is small enough for the
+# allocator to reuse memory between blocks instead of faulting in fresh pages.
+CELLS_PER_BLOCK = 4_000_000
 # The big tables, whose secondary indexes are rebuilt once after loading rather than updated per row.
 BULK_TABLES = (
     "viewing_events", "ratings", "my_list_items", "search_log_entries", "device_sessions", "invoices",
@@ -250,7 +254,7 @@ def _load(connection: Connection, scale: Scale, seed: int, as_of: dt.date, progr
     with _bar(progress, "viewing", subscribers.profile_count, "profiles") as bar:
         model = ActivityModel(catalog, subscribers, devices, as_of)
         next_ids = dict.fromkeys(("events", "ratings", "list", "search", "sessions"), 1)
-        for block, profiles in enumerate(_profile_blocks(subscribers, scale.profile_chunk)):
+        for block, profiles in enumerate(_profile_blocks(subscribers, profiles_per_block(len(catalog)))):
             activity = model.generate(_rng(seed, PHASE_ACTIVITY, block), profiles, scale.events_per_profile)
             _write_activity(writer, activity, next_ids)
             pairs = np.unique(activity.event_profile * len(catalog) + activity.event_title)
@@ -281,6 +285,10 @@ def _load(connection: Connection, scale: Scale, seed: int, as_of: dt.date, progr
             _advance_sequences(connection)
         bar.update(1)
     return {table: writer.counts.get(table, 0) for table in SEEDED_TABLES}
+
+
+def profiles_per_block(titles: int) -> int:
+    return max(50, CELLS_PER_BLOCK // titles)
 
 
 def _profile_blocks(subscribers: Subscribers, chunk: int) -> Iterator[np.ndarray]:
