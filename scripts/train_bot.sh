@@ -36,9 +36,10 @@ if ! [ -x "$RASA" ]; then
   exit 2
 fi
 
-# Sorted file list + contents, so renames and edits both change the hash; caches are not inputs.
+# Sorted file list + contents, so renames and edits both change the hash; caches are not inputs, and
+# neither are the input channels (bot/channels.py), which the server loads at run time.
 inputs_hash() {
-  find bot data requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+  find bot data requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path bot/channels.py -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 
