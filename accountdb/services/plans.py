@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accountdb.models import (
@@ -31,6 +31,7 @@ from accountdb.models import (
     Invoice,
     InvoiceStatus,
     Plan,
+    ServiceRequest,
     Subscription,
     SubscriptionStatus,
 )
@@ -42,6 +43,8 @@ from accountdb.services.pricing import billing_currency, plan_price
 from accountdb.services.records import account_for, live_subscription, require_live_subscription
 
 logger = logging.getLogger(__name__)
+
+CHANGE_PLAN_ACTION = "subscription.change_plan"
 
 
 @dataclass(frozen=True)
@@ -183,10 +186,17 @@ def _preview(
         today,
     )
     next_charge_date = subscription.next_billing_date or subscription.current_period_end
+    # Counting the changes already applied makes a same-day A -> B -> A -> B a new confirmation each time,
+    # instead of a replay of the first A -> B.
+    changes_applied = session.scalar(
+        select(func.count())
+        .select_from(ServiceRequest)
+        .where(ServiceRequest.account_id == account_id, ServiceRequest.action == CHANGE_PLAN_ACTION)
+    )
     fields = (
         account_id, subscription.id, current.code, target.code, new_price.currency, old_price.amount_cents,
         new_price.amount_cents, today, subscription.current_period_start, subscription.current_period_end,
-        proration.amount_cents,
+        proration.amount_cents, changes_applied,
     )  # fmt: skip
     confirmation_id = "pc-" + hashlib.sha256(repr(fields).encode()).hexdigest()[:24]
     return PlanChangePreview(
@@ -303,7 +313,7 @@ def change_plan(
     return apply_once(
         session,
         actor,
-        "subscription.change_plan",
+        CHANGE_PLAN_ACTION,
         account_id,
         confirmation_id,
         {"account_id": account_id, "plan": (plan_code or "").strip().lower()},

@@ -253,6 +253,22 @@ def test_upgrade_preview_then_confirmation_applies_once(migrated_engine, world):
     assert _count(migrated_engine, ServiceRequest) == 1
 
 
+def test_changing_back_and_forth_on_one_day_applies_every_change(migrated_engine, world):
+    # The same from/to plans on the same day must still be a new change after the plan moved in between.
+    actor = Actor.subscriber(world.alice, "c1")
+    for target in ("premium", "standard", "premium"):
+        with session_scope(migrated_engine) as session:
+            preview = plans.preview_plan_change(session, actor, world.alice, target, today=TODAY)
+        with session_scope(migrated_engine) as session:
+            plans.change_plan(session, actor, world.alice, target, preview.confirmation_id, today=TODAY)
+        with session_scope(migrated_engine) as session:
+            current = session.scalars(
+                select(Subscription).where(Subscription.account_id == world.alice)
+            ).one()
+            assert current.plan.code == target
+    assert len(_audit(migrated_engine, "subscription.change_plan")) == 3
+
+
 def test_downgrade_credits_the_next_invoices(migrated_engine, world):
     actor = Actor.subscriber(world.bob, "c2")
     with session_scope(migrated_engine) as session:
