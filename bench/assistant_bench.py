@@ -77,6 +77,7 @@ class ActionCall:
     ms: float
     status: int
     request_bytes: int
+    reply_bytes: int
 
 
 @dataclass
@@ -122,6 +123,7 @@ def read_action_calls(path: Path, offset: int) -> tuple[list[ActionCall], int]:
                 float(record["ms"]),
                 int(record["status"]),
                 int(record["bytes"]),
+                int(record.get("reply_bytes", 0)),
             )
         )
     return calls, offset + len(data)
@@ -229,7 +231,8 @@ def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> A
 
 def ensure_marquee_model(notes: list[str]) -> Path | None:
     """Train when bot/ or data/ changed, then copy the model: other work may retrain it during the run."""
-    trained = subprocess.run([str(REPO / "scripts" / "train_bot.sh")], cwd=REPO)
+    # Rasa's training output goes to stderr with the other progress; stdout carries only the table.
+    trained = subprocess.run([str(REPO / "scripts" / "train_bot.sh")], cwd=REPO, stdout=sys.stderr)
     if trained.returncode != 0 or not MODEL.exists():
         notes.append(f"Marquee not measured: scripts/train_bot.sh exited with {trained.returncode}.")
         return None
@@ -454,14 +457,14 @@ def _turn_breakdown(marquee: AssistantRun) -> list[str]:
     everything after (applying events, the next prediction, the reply; gaps between calls included)."""
     lines = ["", "Per message, split by where the time goes (means, ms):", "",
              "| concurrency | turns | messages | message | Rasa before the action call | action server "
-             "| Rasa after the action | request to action server (KiB) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+             "| Rasa after the action | request to / reply from the action server (KiB) |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
     for concurrency, calls in sorted(marquee.action_calls.items()):
         by_sender: dict[str, list[ActionCall]] = {}
         for call in calls:
             by_sender.setdefault(call.sender, []).append(call)
         responses_only: list[float] = []
-        with_action: list[tuple[float, float, float, float, float]] = []
+        with_action: list[tuple[float, float, float, float, float, float]] = []
         for message in marquee.phases[concurrency].answered:
             end = message.sent_at + message.ms / 1000
             made = sorted(
@@ -473,20 +476,23 @@ def _turn_breakdown(marquee: AssistantRun) -> list[str]:
                 continue
             before = (made[0].start - message.sent_at) * 1000
             inside = sum(c.ms for c in made)
-            kib = sum(c.request_bytes for c in made) / 1024
-            with_action.append((message.ms, before, inside, message.ms - before - inside, kib))
+            sent_kib = sum(c.request_bytes for c in made) / 1024
+            reply_kib = sum(c.reply_bytes for c in made) / 1024
+            with_action.append(
+                (message.ms, before, inside, message.ms - before - inside, sent_kib, reply_kib)
+            )
         if responses_only:
             lines.append(
                 f"| {concurrency} | responses only | {len(responses_only)} | {np.mean(responses_only):.0f} "
                 "| | | | |"
             )
         if with_action:
-            total, before, inside, after, kib = (
+            total, before, inside, after, sent_kib, reply_kib = (
                 float(np.mean(column)) for column in zip(*with_action, strict=True)
             )
             lines.append(
                 f"| {concurrency} | with a custom action | {len(with_action)} | {total:.0f} | {before:.0f} "
-                f"| {inside:.0f} | {after:.0f} | {kib:.1f} |"
+                f"| {inside:.0f} | {after:.0f} | {sent_kib:.1f} / {reply_kib:.1f} |"
             )
     if marquee.parse_ms:
         lines += ["", f"NLU alone (`/model/parse`, c=1): p50 {np.percentile(marquee.parse_ms, 50):.0f} ms."]

@@ -6,7 +6,7 @@ access log nor rasa_sdk's debug log reaches a file. This launcher builds the sam
 (`rasa_sdk.endpoint.create_app_for_serve`, same executor, CORS, keep-alive and plugins) and serves it the
 same way (`app.prepare` + `Sanic.serve` with rasa_sdk's worker count); the only addition is a response
 middleware that appends one JSON line per call to MARQUEE_BENCH_ACTION_TIMINGS: the action, the conversation
-(sender), the wall-clock start, the milliseconds spent, the HTTP status and the request size in bytes.
+(sender), the wall-clock start, the milliseconds spent, the HTTP status and the request and reply sizes.
 
     .venv/bin/python bench/assistant/timed_action_server.py --actions actions --port 5055
 
@@ -83,6 +83,7 @@ def create_timed_app(action_executor: ActionExecutor, timings_path: str) -> Sani
                 "ms": round(milliseconds, 3),
                 "status": response.status,
                 "bytes": len(request.body),
+                "reply_bytes": len(response.body or b""),
             }
         )
         # One short O_APPEND write per call: lines from several workers never interleave.
