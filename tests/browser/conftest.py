@@ -207,7 +207,9 @@ def web_with_rasa(
     stop(process)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running on this thread until it
+# stops, and later tests that call asyncio.run() would fail while it lives.
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator:
     from playwright.sync_api import sync_playwright
 
