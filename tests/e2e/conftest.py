@@ -173,3 +173,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture
 def sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def web_on_stack(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`marquee web` forwarding to the stack's Rasa server, with demo sign-in enabled."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("web") / "web.log"
+    env = {
+        **stack.env,
+        "MARQUEE_RASA_URL": stack.rasa_url,
+        "MARQUEE_SESSION_SECRET": secrets.token_urlsafe(32),
+        "MARQUEE_DEMO_SIGNIN": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "marquee", "web", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/healthz", process, log_path)
+        yield base
+    finally:
+        stop(process)
