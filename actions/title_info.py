@@ -102,7 +102,9 @@ def _rating_sentence(facts: TitleFacts, score: AudienceScore) -> str:
 def _about_sentence(facts: TitleFacts) -> str:
     kind = "series" if facts.kind == "series" else "movie"
     genres = ", ".join(g.lower() for g in facts.genres[:3])
-    opener = f"{facts.label} is a {genres} {kind}" if genres else f"{facts.label} is a {kind}"
+    described = f"{genres} {kind}" if genres else kind
+    article = "an" if described[0] in "aeiou" else "a"
+    opener = f"{facts.label} is {article} {described}"
     if facts.language and facts.language != "en":
         opener += f" in {language_name(facts.language)}"
     description = facts.description.strip()
