@@ -45,12 +45,15 @@ from recommender.models.ease import CatalogTooLargeError
 
 logger = logging.getLogger(__name__)
 
-# EASE where the catalog allows its dense item-item matrix (see ease.py), ALS above that size.
+# Candidates whose weights the validation split decides; a base that does not help gets weight 0 and costs
+# nothing at scoring time. EASE is left out (logged) above its dense-matrix limit; ALS covers large catalogs.
 DEFAULT_BASES: tuple[dict[str, Any], ...] = (
     {"name": "popularity", "params": {}},
     {"name": "contemporary", "params": {}},
     {"name": "item_knn", "params": {"weighting": "cosine", "shrink": 10.0}},
-    {"name": "ease", "params": {"regularization": 200.0}, "fallback": {"name": "als", "params": {}}},
+    {"name": "item_knn", "params": {"weighting": "bm25"}},
+    {"name": "ease", "params": {"regularization": 500.0}},
+    {"name": "als", "params": {"alpha": 10.0, "regularization": 1.0}},
     {"name": "content", "params": {}},
 )
 # Moves tried on one weight at a time; the additive one lets a weight that reached zero come back.
@@ -242,13 +245,38 @@ class HybridRecommender(Recommender):
         # The blend may not narrow the catalog below what its strongest single base shows.
         strongest = int(np.argmax([ndcg for ndcg, _ in singles]))
         floor = singles[strongest][1]
-        weights = np.full(n_bases, 1.0 / n_bases)
-        best, coverage = measure(weights)
-        if coverage < floor:
-            weights, best = np.eye(n_bases)[strongest], singles[strongest][0]
+        # Coordinate search from uniform weights and from the two strongest single bases (it is greedy, so one
+        # start can stall); the best feasible end point wins.
+        ranked = np.argsort([-ndcg for ndcg, _ in singles], kind="stable")[:2]
+        starts = [np.full(n_bases, 1.0 / n_bases), *np.eye(n_bases)[ranked]]
+        best, weights = -1.0, np.eye(n_bases)[strongest]
+        for start in starts:
+            value, coverage = measure(start)
+            if coverage < floor:
+                continue
+            end, end_value = self._coordinate_search(start, value, measure, floor)
+            if end_value > best + 1e-9:
+                best, weights = end_value, end
+        report["ndcg.learned"], report["coverage.learned"] = measure(weights)
+        report["coverage.floor"] = floor
+        logger.info(
+            "hybrid validation on %d users: %s",
+            len(users),
+            ", ".join(f"{k}={v:.4f}" for k, v in report.items()),
+        )
+        return weights, report
+
+    @staticmethod
+    def _coordinate_search(
+        weights: np.ndarray,
+        best: float,
+        measure: Callable[[np.ndarray], tuple[float, float]],
+        floor: float,
+    ) -> tuple[np.ndarray, float]:
+        """Change one weight at a time while that raises validation NDCG and keeps coverage >= floor."""
         for _ in range(MAX_SEARCH_ROUNDS):
             improved = False
-            for b in range(n_bases):
+            for b in range(len(weights)):
                 for step in SEARCH_STEPS:
                     trial = weights.copy()
                     trial[b] = step(trial[b])
@@ -260,14 +288,7 @@ class HybridRecommender(Recommender):
                         best, weights, improved = value, trial, True
             if not improved:
                 break
-        report["ndcg.learned"], report["coverage.learned"] = measure(weights)
-        report["coverage.floor"] = floor
-        logger.info(
-            "hybrid validation on %d users: %s",
-            len(users),
-            ", ".join(f"{k}={v:.4f}" for k, v in report.items()),
-        )
-        return weights, report
+        return weights, best
 
     # -- scoring -------------------------------------------------------------------------------------------
 

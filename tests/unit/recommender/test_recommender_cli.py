@@ -41,7 +41,7 @@ def test_fit_then_recommend_for_known_and_unknown_users(ratings, world):
     assert fit.returncode == 0, fit.stderr
     assert "fitted hybrid" in fit.stdout
     manifest = json.loads((ratings / "models" / "hybrid" / "current" / "manifest.json").read_text())
-    assert set(manifest["blend_weights"]) >= {"popularity", "item_knn"}
+    assert {"popularity", "item_knn[2]", "item_knn[3]", "ease", "als"} <= set(manifest["blend_weights"])
     assert manifest["source"]["positive_threshold"] == 4.0
 
     rec = run(
