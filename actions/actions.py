@@ -14,20 +14,38 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from accountdb.services.redaction import redact
 from actions import flows
 from actions.conversation import Turn
 from actions.replies import TROUBLE_TEXT
+from actions.secret_warning import secrets_in_message, warning_for
 from actions.services import Services, services
 
 logger = logging.getLogger(__name__)
 
 Flow = Callable[[Turn, Services], flows.Outcome]
+
+
+def screened_turn(tracker: Tracker, dispatcher: CollectingDispatcher) -> Turn:
+    """The turn, after warning about a card number or password in the message (the warning goes first).
+
+    The channel normally masked them already (bot/channels.py); a message that reached Rasa unmasked is
+    masked here, so no flow sees, stores or echoes the value.
+    """
+    turn = Turn.from_tracker(tracker)
+    kinds = secrets_in_message(turn.text, turn.metadata)
+    if kinds:
+        dispatcher.utter_message(text=warning_for(kinds))
+        logger.info("conversation %s: the message held %s; warned the user", turn.sender_id, ", ".join(kinds))
+        turn = replace(turn, text=redact(turn.text))
+    return turn
 
 
 class FlowAction(Action, ABC):
@@ -41,7 +59,7 @@ class FlowAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        turn = Turn.from_tracker(tracker)
+        turn = screened_turn(tracker, dispatcher)
         try:
             outcome = await asyncio.to_thread(type(self).flow, turn, services())
         except Exception:
@@ -144,7 +162,7 @@ class ActionDefaultAskAffirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        outcome = flows.ask_affirmation(Turn.from_tracker(tracker), ranking)
+        outcome = flows.ask_affirmation(screened_turn(tracker, dispatcher), ranking)
         dispatcher.utter_message(**outcome.reply.as_message())
         return []
 

@@ -11,6 +11,8 @@ Passwords: a password word ("password", "passwd", "pw", "pwd", "passcode", "pass
 ":", "=", "is", "was" or "to" and a value. After ":" or "=" the value is always masked; after a verb it is
 masked unless it is an ordinary word describing the password ("my password is wrong"). A PIN value must
 contain a digit.
+
+Redacting text that was already redacted changes nothing, so every layer may redact again safely.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ PASSWORD = "password"
 CARD_PREFIX_DIGITS = frozenset("23456")
 MIN_CARD_DIGITS, MAX_CARD_DIGITS = 13, 19
 PASSWORD_MASK = "[password removed]"
+CARD_MASK_START = "[card number removed"
 
 # Digit groups separated by one space or dash; \b-free so "card:4111..." and "4111...!" are found too.
 _DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ -]\d+)*(?!\d)")
@@ -103,7 +106,7 @@ def _card_findings(text: str) -> list[Finding]:
                     continue
                 if looks_like_card(digits):
                     start, end = groups[first][0], groups[last - 1][1]
-                    findings.append(Finding(CARD, start, end, f"[card number removed, ending {digits[-4:]}]"))
+                    findings.append(Finding(CARD, start, end, f"{CARD_MASK_START}, ending {digits[-4:]}]"))
                     first = last
                     break
             else:
@@ -114,6 +117,8 @@ def _card_findings(text: str) -> list[Finding]:
 def _password_findings(text: str) -> list[Finding]:
     findings = []
     for match in _PASSWORD.finditer(text):
+        if text.startswith((PASSWORD_MASK, CARD_MASK_START), match.start("value")):
+            continue  # already masked: redacting masked text again changes nothing
         value = match.group("value")
         bare = value.strip("\"'").rstrip(".,;!?)")  # for the word checks only
         if not bare:

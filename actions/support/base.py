@@ -85,13 +85,16 @@ def screen_disclosures(
 ) -> list[str]:
     """Warn about secrets in the latest message and clear the slots holding one; returns their names.
 
-    `expected_secret_slot` (the parental PIN) is left alone, and while it is being asked for, "PIN: 1234"
-    is the answer rather than a disclosure: only card numbers in that message get a warning.
+    The channel usually masked them already and listed what it masked in the message metadata; the text
+    is scanned as well, for messages that reached Rasa unmasked. `expected_secret_slot` (the parental PIN)
+    is left alone, and while it is being asked for, an unmasked "PIN: 1234" is the answer rather than a
+    disclosure: only card numbers in that text get a warning. A PIN the channel masked is gone, so the
+    user is warned and the validator asks for the 4 digits again.
     """
-    kinds = disclosures.disclosed(turn.text)
+    in_text = disclosures.disclosed(turn.text)
     if pin_requested:
-        kinds = tuple(k for k in kinds if k != disclosures.PASSWORD)
-    warning = disclosures.warning_for(kinds)
+        in_text = tuple(k for k in in_text if k != disclosures.PASSWORD)
+    warning = disclosures.warning_for(disclosures.masked_kinds(turn.metadata) + in_text)
     leaked = [n for n in disclosures.slots_holding_secrets(turn.slots) if n != expected_secret_slot]
     if warning is None and leaked:  # a secret from an earlier turn still sits in a slot
         warning = disclosures.warning_for(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from accountdb.engine import session_scope
 from accountdb.models import AuditLogEntry, ServiceRequest, Subscription, SupportTicket
 from actions.identity import issue_token
+from actions.secret_warning import CARD_WARNING, PASSWORD_WARNING
 from actions.services import Services, use_services
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "actions_support"))
@@ -99,7 +100,7 @@ def test_takeover_and_secrets_in_the_transcript_are_masked(executor, migrated_en
         "account_compromised",
         action="action_preview_secure_account",
     )
-    assert "don't type card numbers" in warned.text and "don't share your password" in warned.text
+    assert warned.text.startswith(f"{CARD_WARNING} {PASSWORD_WARNING}")
     chat.say("yes", "affirm")
     stored = _stored(migrated_engine)
     assert "ending 4444" in stored  # the masked card is in the ticket's transcript

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from accountdb.engine import session_scope
 from accountdb.models import Account, AuditLogEntry, Device, DeviceSession, EmailOutboxMessage, SupportTicket
 from actions.identity import issue_token
-from actions.support.disclosures import PASSWORD_WARNING
+from actions.support.disclosures import CARD_WARNING, PASSWORD_WARNING
 from actions.support.texts import SIGN_IN_TEXT
 
 
@@ -169,4 +169,4 @@ def test_a_slot_that_captured_a_secret_is_cleared_by_the_next_support_action(cha
     )
     result = conversation.say("when's my next bill", "ask_next_charge", action="action_next_charge")
     assert result.slots == {"playback_symptoms": None}
-    assert "don't type card numbers" in result.text and "Your next charge is" in result.text
+    assert result.text.startswith(CARD_WARNING) and "Your next charge is" in result.text
