@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 # Tables the seeder fills; a database with rows in any of them is "not empty".
 SEEDED_TABLES = (
     "genres", "tags", "people", "titles", "title_genres", "title_tags", "credits", "title_countries",
-    "title_availability", "accounts", "profiles", "plans", "subscriptions", "payment_methods", "invoices",
+    "title_availability", "accounts", "profiles", "plans", "plan_prices", "subscriptions", "payment_methods",
+    "invoices",
     "payments", "devices", "device_sessions", "viewing_events", "ratings", "my_list_items",
     "search_log_entries", "support_tickets", "audit_log_entries",
 )  # fmt: skip
@@ -235,6 +236,16 @@ def _load(connection: Connection, scale: Scale, seed: int, as_of: dt.date, progr
                     True,
                 )
                 for tier, (code, name, screens, resolution, downloads) in enumerate(PLANS)
+            ],
+        )
+        # Every billing currency's price, so quotes and plan changes use the subscriber's own currency.
+        writer.write_rows(
+            "plan_prices",
+            ("plan_id", "currency", "monthly_price_cents"),
+            [
+                (tier + 1, currency, prices[tier])
+                for currency, prices in sorted(PLAN_PRICES.items())
+                for tier in range(len(PLANS))
             ],
         )
         billing = BillingGenerator(subscribers, as_of)

@@ -158,3 +158,22 @@ def test_cli_help_and_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert "use YYYY-MM-DD" in capsys.readouterr().err
     assert main(["seed", "--database-url", "not a url"]) == 1
     assert "is not a database URL" in capsys.readouterr().err
+
+
+def test_every_billing_currency_has_its_plan_prices(sqlite_url: str) -> None:
+    from accountdb.demo.billing import PLAN_PRICES
+    from accountdb.models import Invoice, Plan
+    from accountdb.services.pricing import billing_currency, plan_price
+
+    seed_demo_world(sqlite_url, TINY, seed=3, progress=False)
+    engine = make_engine(sqlite_url)
+    try:
+        with session_scope(engine) as session:
+            plans = session.scalars(select(Plan).order_by(Plan.id)).all()
+            for currency, prices in PLAN_PRICES.items():
+                assert [plan_price(session, plan, currency).amount_cents for plan in plans] == list(prices)
+            # A subscriber billed in another currency is quoted the local price, not the catalogue's.
+            invoice = session.scalars(select(Invoice).where(Invoice.currency != "USD").limit(1)).one()
+            assert billing_currency(session, invoice.account_id, plans[0]) == invoice.currency
+    finally:
+        engine.dispose()
