@@ -45,7 +45,7 @@ NEGATABLE_ENTITIES = ("genre", "mood")
 EXCLUDE_ROLE = "exclude"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents where "with X" / "by X" is likely a person the user wants to see.
-PERSON_INTENTS = frozenset({"request_recommendation", "inform", "ask_similar", "refine_more_like"})
+PERSON_INTENTS = frozenset({"request_recommendation", "ask_similar", "refine_more_like"})
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
