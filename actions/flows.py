@@ -695,7 +695,6 @@ def reset_constraints(turn: Turn, services: Services) -> Outcome:
 
 READABLE_INTENTS = {
     "request_recommendation": "a suggestion of something to watch",
-    "inform": "suggestions with that filter",
     "refine_shorter": "different suggestions",
     "refine_another": "different suggestions",
     "refine_more_like": "different suggestions",

@@ -154,8 +154,8 @@ def test_discovery_conversations_over_http(action_server: str, seeded: Engine) -
 
     turns = [
         ("action_recommend", "what should I watch tonight?", "request_recommendation", ()),
-        ("action_recommend", "a comedy", "inform", (("genre", "comedy"),)),
-        ("action_recommend", "under 2 hours", "inform", (("runtime", "120"),)),
+        ("action_recommend", "a comedy", "request_recommendation", (("genre", "comedy"),)),
+        ("action_recommend", "under 2 hours", "request_recommendation", (("runtime", "120"),)),
         ("action_recommend", "another one", "refine_another", ()),
         ("action_trending", "what's trending", "ask_trending", ()),
     ]

@@ -62,13 +62,13 @@ def test_warning_texts() -> None:
 
 def test_flagged_message_gets_the_warning_before_the_recommendation(chat: Conversation) -> None:
     chat.metadata[REDACTED_KEY] = ["card_number"]
-    result = chat.say("action_recommend", MASKED_CARD_TEXT, "inform", (("genre", "comedy"),))
+    result = chat.say("action_recommend", MASKED_CARD_TEXT, "request_recommendation", (("genre", "comedy"),))
     assert result.responses[0]["text"] == CARD_WARNING
     assert len(result.responses) == 2 and result.cards  # the recommendation still follows
 
 
 def test_unflagged_message_gets_no_warning(chat: Conversation) -> None:
-    result = chat.say("action_recommend", "a comedy please", "inform", (("genre", "comedy"),))
+    result = chat.say("action_recommend", "a comedy please", "request_recommendation", (("genre", "comedy"),))
     assert not any(is_warning(r.get("text")) for r in result.responses)
 
 
