@@ -109,7 +109,9 @@ def test_constraints_combine_across_turns_and_titles_never_repeat(
 ) -> None:  # noqa: ANN001
     chat = talk(world.german_account, world.german_profile)
     first = chat.say("action_recommend", "a comedy", "request_recommendation", (("genre", "comedy"),))
-    second = chat.say("action_recommend", "under 100 minutes", "request_recommendation", (("runtime", "100"),))
+    second = chat.say(
+        "action_recommend", "under 100 minutes", "request_recommendation", (("runtime", "100"),)
+    )
     assert second.slots["genre"] == ["comedy"] and second.slots["max_runtime"] == 100.0
     snapshot = load_snapshot(world_engine)
     for card in second.cards:
@@ -174,7 +176,9 @@ def test_kids_profile_never_gets_a_title_above_its_limit(talk, world: World, wor
 
 def test_for_my_8_year_old_caps_an_adult_profile(talk, world: World, world_engine: Engine) -> None:  # noqa: ANN001
     chat = talk(world.adult_account, world.adult_profile)
-    result = chat.say("action_recommend", "something for my 8 year old", "request_recommendation", (("age", "8"),))
+    result = chat.say(
+        "action_recommend", "something for my 8 year old", "request_recommendation", (("age", "8"),)
+    )
     assert result.slots["kids_age"] == 8.0
     _check_cards(world_engine, result, "US", limit=maturity.MATURITY_SCALE["PG"])
 
@@ -341,7 +345,10 @@ def test_reset_clears_constraints_but_remembers_suggestions(talk, world: World) 
 
 def test_fallback_question_names_the_guessed_intent_with_its_entities(talk) -> None:  # noqa: ANN001
     chat = talk()
-    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "request_recommendation", "confidence": 0.25}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "request_recommendation", "confidence": 0.25},
+    ]
     result = chat.say(
         "action_default_ask_affirmation",
         "hmm comedy?",
@@ -350,7 +357,10 @@ def test_fallback_question_names_the_guessed_intent_with_its_entities(talk) -> N
         intent_ranking=ranking,
     )
     assert "a suggestion of something to watch" in result.text
-    assert [b["payload"] for b in result.buttons] == ['/request_recommendation{"genre":"comedy"}', "/out_of_scope"]
+    assert [b["payload"] for b in result.buttons] == [
+        '/request_recommendation{"genre":"comedy"}',
+        "/out_of_scope",
+    ]
 
 
 @pytest.mark.parametrize(
