@@ -39,11 +39,10 @@ def test_training_data_validates_and_every_test_story_passes():
     assert "None of the test stories failed" in failed, failed[:2000]
 
 
-# Known unmet target of issue 4 (measured 0.7318 on 5 folds): the run still produces the reports in
-# results/nlu-crossval/, and strict=True turns the day it passes into a failure that asks to drop this mark.
-@pytest.mark.xfail(
-    strict=True, reason="intent macro-F1 is below the 0.90 gate (0.73 measured); issue 4 is open"
-)
+# Known unmet target of issue 4: five-fold intent macro-F1 measured 0.8919 and 0.8999 on the same data
+# (Rasa 3.6 shuffles the folds without a seed, so it swings by about 0.005 around the 0.90 gate). The run
+# still writes its reports to results/nlu-crossval/; not strict, because a lucky split may pass.
+@pytest.mark.xfail(strict=False, reason="intent macro-F1 ~0.89-0.90, not reliably >= 0.90; issue 4 is open")
 def test_nlu_cross_validation_meets_the_intent_macro_f1_gate():
     run_script("scripts/nlu_crossval.sh")
     assert (ROOT / "results" / "nlu-crossval" / "intent_report.json").is_file()
