@@ -9,11 +9,10 @@ from sqlalchemy import Engine, select
 
 from accountdb import maturity
 from accountdb.engine import session_scope
-from accountdb.importers.batches import run_batch
 from accountdb.importers.countries import country_code
 from accountdb.importers.report import ImportReport
 from accountdb.importers.sources import check_source, external_id
-from accountdb.importers.titles import TitleRecord, TitleUpserter
+from accountdb.importers.titles import TitleRecord, TitleUpserter, write_title_batch
 from accountdb.models import Account
 from recommender.io import CatalogRow, ProgressCallback, RowError, read_catalog_csv
 
@@ -67,22 +66,6 @@ def import_catalog(
     first_by_identity: dict[tuple[str, int | None, str], tuple[str, int]] = {}
     batch: list[TitleRecord] = []
 
-    def flush() -> bool:
-        if not batch:
-            return True
-        outcomes = run_batch(
-            engine,
-            report,
-            (batch[0].line, batch[-1].line),
-            lambda session: upserter.upsert(session, batch)[1],
-        )
-        if outcomes is None:
-            return False
-        for outcome in outcomes:
-            report.count(outcome)
-        batch.clear()
-        return True
-
     for row in rows:
         report.read += 1
         if isinstance(row, RowError):
@@ -107,10 +90,10 @@ def import_catalog(
         first_line_by_show_id[row.show_id] = row.line
         first_by_identity[identity] = (row.show_id, row.line)
         batch.append(record)
-        if len(batch) >= batch_size and not flush():
+        if len(batch) >= batch_size and not write_title_batch(engine, report, upserter, batch):
             break
     else:
-        flush()
+        write_title_batch(engine, report, upserter, batch)
     logger.info(
         "imported catalog %s: %d rows read, %d inserted, %d updated, %d unchanged, %d skipped, %d duplicates",
         path,

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from accountdb.importers.batches import run_batch
 from accountdb.importers.report import ImportReport
 from accountdb.importers.sources import external_id
-from accountdb.importers.titles import TitleRecord, TitleUpserter
+from accountdb.importers.titles import TitleRecord, TitleUpserter, write_title_batch
 from accountdb.models import TitleKind
 from recommender.io import ProgressCallback, RowError, read_items
 
@@ -39,19 +38,6 @@ def import_items(
     first_line_by_id: dict[str, int] = {}
     batch: list[TitleRecord] = []
 
-    def flush() -> bool:
-        if not batch:
-            return True
-        outcomes = run_batch(
-            engine, report, (batch[0].line, batch[-1].line), lambda s: upserter.upsert(s, batch)[1]
-        )
-        if outcomes is None:
-            return False
-        for outcome in outcomes:
-            report.count(outcome)
-        batch.clear()
-        return True
-
     for row in rows:
         report.read += 1
         if isinstance(row, RowError):
@@ -71,10 +57,10 @@ def import_items(
             continue
         first_line_by_id[row.item_id] = row.line
         batch.append(TitleRecord(row.line, key, TitleKind.MOVIE.value, row.title, row.year, row.genres))
-        if len(batch) >= batch_size and not flush():
+        if len(batch) >= batch_size and not write_title_batch(engine, report, upserter, batch):
             break
     else:
-        flush()
+        write_title_batch(engine, report, upserter, batch)
     logger.info(
         "imported items %s: %d rows read, %d inserted, %d updated, %d unchanged, %d skipped",
         path,

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from accountdb import maturity
+from accountdb.importers.batches import run_batch
 from accountdb.importers.bulk import chunks, in_values, insert_rows, insert_rows_returning_ids, lookup_chunk
 from accountdb.importers.lookups import NameIds
+from accountdb.importers.report import ImportReport
 from accountdb.models import (
     Credit,
     CreditRole,
@@ -257,3 +259,20 @@ def _new_title_values(record: TitleRecord) -> dict[str, object]:
 def _full_scalars(current: dict[str, object], wanted: dict[str, object]) -> dict[str, object]:
     # Every row of a bulk UPDATE carries the same columns, so one statement serves the whole batch.
     return {column: wanted.get(column, current[column]) for column in _SCALARS}
+
+
+def write_title_batch(
+    engine: Engine, report: ImportReport, upserter: TitleUpserter, batch: list[TitleRecord]
+) -> bool:
+    """Upsert `batch` in one transaction, count the outcomes and empty it; False when the database refused it."""
+    if not batch:
+        return True
+    outcomes = run_batch(
+        engine, report, (batch[0].line, batch[-1].line), lambda session: upserter.upsert(session, batch)[1]
+    )
+    if outcomes is None:
+        return False
+    for outcome in outcomes:
+        report.count(outcome)
+    batch.clear()
+    return True
