@@ -43,17 +43,25 @@ inputs_hash() {
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 
+mkdir -p models
+# One training at a time: a second caller waits, then finds the stamp matching and reuses the model.
+exec 9>models/.train.lock
+flock 9
+
 hash=$(inputs_hash)
 if [ "$force" = 0 ] && [ -f "$MODEL" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$hash" ]; then
   log "bot/ and data/ unchanged since the last training (${hash:0:12}); reusing $MODEL"
   exit 0
 fi
 
-mkdir -p models
 log "training $MODEL (inputs ${hash:0:12}); this takes a few minutes on 2 cores"
 started=$(date +%s)
 # Rasa puts the working directory on sys.path, which is how it finds bot.components.
-"$RASA" train --config bot/config.yml --domain bot/domain.yml --data data --out models \
+# Trained into a scratch folder and moved into place, so a reader never sees a half-written model.
+scratch=$(mktemp -d models/.training.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+"$RASA" train --config bot/config.yml --domain bot/domain.yml --data data --out "$scratch" \
   --fixed-model-name marquee --force
+mv -f "$scratch/marquee.tar.gz" "$MODEL"
 echo "$hash" > "$STAMP"
 log "trained $MODEL in $(( $(date +%s) - started )) s"
