@@ -1,4 +1,4 @@
-"""Who asks for a service: a subscriber (from a verified token) or a support agent, in one conversation."""
+"""Who asks for a service: a subscriber (from a verified token), a support agent, or a scheduled job."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ logger = logging.getLogger(__name__)
 
 SUBSCRIBER_PREFIX = "subscriber:"
 AGENT_PREFIX = "agent:"
+SYSTEM_PREFIX = "system:"
 _AGENT_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_CONVERSATION_ID_CHARS = 100
 
 
 @dataclass(frozen=True)
 class Actor:
-    """`who` is "subscriber:<account_id>" or "agent:<username>"; audit entries record it verbatim.
+    """`who` is "subscriber:<account_id>", "agent:<username>" or "system:<job>"; audit entries record it verbatim.
 
-    `profile_id` is the subscriber's viewing profile from the token (None for agents); parental controls
-    use it to refuse changes made from a kids profile.
+    `profile_id` is the subscriber's viewing profile from the token (None for agents and jobs); parental
+    controls use it to refuse changes made from a kids profile. A job's `conversation_id` names its run.
     """
 
     who: str
@@ -35,15 +36,19 @@ class Actor:
                 raise InvalidRequest(
                     f"actor {self.who!r} must be 'subscriber:<account id>'; take it from the token"
                 )
-        elif self.who.startswith(AGENT_PREFIX):
-            if not _AGENT_NAME.fullmatch(self.who.removeprefix(AGENT_PREFIX)):
-                raise InvalidRequest(f"actor {self.who!r} must be 'agent:<staff username>'")
+        elif self.who.startswith((AGENT_PREFIX, SYSTEM_PREFIX)):
+            prefix = AGENT_PREFIX if self.who.startswith(AGENT_PREFIX) else SYSTEM_PREFIX
+            if not _AGENT_NAME.fullmatch(self.who.removeprefix(prefix)):
+                shape = "agent:<staff username>" if prefix == AGENT_PREFIX else "system:<job name>"
+                raise InvalidRequest(f"actor {self.who!r} must be '{shape}'")
             if self.profile_id is not None:
                 raise InvalidRequest(
-                    "an agent acts for the account, not as a profile; leave profile_id unset"
+                    "an agent or a job acts for the account, not as a profile; leave profile_id unset"
                 )
         else:
-            raise InvalidRequest(f"actor {self.who!r} is neither 'subscriber:<id>' nor 'agent:<name>'")
+            raise InvalidRequest(
+                f"actor {self.who!r} is neither 'subscriber:<id>', 'agent:<name>' nor 'system:<job>'"
+            )
         if not self.conversation_id or len(self.conversation_id) > MAX_CONVERSATION_ID_CHARS:
             raise InvalidRequest(
                 f"conversation id must be 1 to {MAX_CONVERSATION_ID_CHARS} characters (the Rasa sender id)"
@@ -57,18 +62,28 @@ class Actor:
     def agent(cls, username: str, conversation_id: str) -> Actor:
         return cls(f"{AGENT_PREFIX}{username}", conversation_id)
 
+    @classmethod
+    def system(cls, job: str, run_id: str) -> Actor:
+        return cls(f"{SYSTEM_PREFIX}{job}", run_id)
+
     @property
     def is_agent(self) -> bool:
         return self.who.startswith(AGENT_PREFIX)
 
     @property
+    def is_system(self) -> bool:
+        return self.who.startswith(SYSTEM_PREFIX)
+
+    @property
     def account_id(self) -> int | None:
-        """The subscriber's own account; None for agents."""
-        return None if self.is_agent else int(self.who.removeprefix(SUBSCRIBER_PREFIX))
+        """The subscriber's own account; None for agents and jobs."""
+        return (
+            int(self.who.removeprefix(SUBSCRIBER_PREFIX)) if self.who.startswith(SUBSCRIBER_PREFIX) else None
+        )
 
     def require_access(self, account_id: int) -> None:
-        """Subscribers reach only their own account; agents reach any account they are helping with."""
-        if self.is_agent or self.account_id == account_id:
+        """Subscribers reach only their own account; agents and jobs reach any account they work on."""
+        if self.account_id is None or self.account_id == account_id:
             return
         logger.warning(
             "refused %s access to account %s in conversation %s", self.who, account_id, self.conversation_id

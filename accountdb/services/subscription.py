@@ -3,7 +3,8 @@
 Cancellation takes effect at the end of the paid period (`cancel_at_period_end`); until then the
 subscription keeps working and the cancellation can be undone. A pause also starts at the end of the paid
 period: the subscriber keeps what they paid for, `paused_until` is set and billing restarts on that date;
-the period-roll job moves the status to "paused" when the period ends. Resuming a running pause starts a
+the period-end job (`period_end`, `marquee jobs period-end`) moves the status to "paused" when the period
+ends, and ends the cancellation and the pause on their days. Resuming a running pause starts a
 new period today.
 """
 
