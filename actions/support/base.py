@@ -26,6 +26,7 @@ from accountdb.engine import session_scope
 from accountdb.services.errors import ServiceError
 from actions.conversation import Turn
 from actions.replies import TROUBLE_TEXT, Button, Reply
+from actions.secret_warning import is_warning
 from actions.services import services
 from actions.support import disclosures, forms
 from actions.support.caller import Caller, identify_caller
@@ -83,7 +84,8 @@ class Call:
 def screen_disclosures(
     turn: Turn, outcome: Outcome, *, expected_secret_slot: str | None = None, pin_requested: bool = False
 ) -> list[str]:
-    """Warn about secrets in the latest message and clear the slots holding one; returns their names.
+    """Warn about secrets in the latest message (once per turn) and clear the slots holding one; returns
+    their names.
 
     The channel usually masked them already and listed what it masked in the message metadata; the text
     is scanned as well, for messages that reached Rasa unmasked. `expected_secret_slot` (the parental PIN)
@@ -100,7 +102,7 @@ def screen_disclosures(
         warning = disclosures.warning_for(
             tuple(k for name in leaked for k in disclosures.disclosed(str(turn.slots[name])))
         )
-    if warning:
+    if warning and not warned_this_turn(turn):
         outcome.say(warning)
         logger.info(
             "conversation %s: user typed a card number or password; warned, cleared slots %s",
@@ -109,6 +111,17 @@ def screen_disclosures(
         )
     outcome.set(**dict.fromkeys(leaked))
     return leaked
+
+
+def warned_this_turn(turn: Turn) -> bool:
+    """Whether an earlier action of this turn already warned: in a form, the validator screens the message
+    first and the action asking the next question screens it again; the subscriber reads the warning once."""
+    for event in reversed(turn.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and is_warning(event.get("text")):
+            return True
+    return False
 
 
 class SupportAction(Action, ABC):
