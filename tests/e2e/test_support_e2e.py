@@ -112,6 +112,9 @@ def new_subscriber(
     in the state one flow needs. Its billing period runs from 10 days ago to 20 days ahead, because the
     services prorate and date against the real date."""
     tag = uuid.uuid4().hex[:8]
+    # Invoice numbers shaped like real ones (INV-<year>-<serial>, which the invoice_number entity matches); the
+    # year 8xxx never occurs in the seeded world, and the random serial keeps them unique.
+    serial = int(uuid.uuid4().hex[:10], 16)
     today = date.today()
     now = utcnow()
     start = today - timedelta(days=10)
@@ -165,7 +168,7 @@ def new_subscriber(
             invoice = Invoice(
                 account_id=account.id,
                 subscription_id=subscription.id,
-                number=f"INV-E2E-{tag}-{2 - months_ago}",
+                number=f"INV-{8000 + serial % 1000}-{(serial // 1000 + months_ago) % 1_000_000:06d}",
                 amount_cents=plan_row.monthly_price_cents,
                 currency="USD",
                 period_start=start - timedelta(days=30 * months_ago),
@@ -625,7 +628,7 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     conversation = chat_as(stack, who)
     asked = conversation.say("cancel my subscription")
     assert "why" in asked.text.lower(), asked.text
-    offer = conversation.say("honestly it's too expensive for me")
+    offer = conversation.say("honestly the monthly cost is more than my budget")
     assert f"switch to the cheaper Basic plan for {money(999, 'USD')} a month" in offer.text, offer.text
     confirm = conversation.say(offer.button("cancel anyway"))
     assert f"You can keep watching until {day(row.current_period_end)}" in confirm.text, (
@@ -640,7 +643,7 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     )  # fmt: skip
     [entry] = audits(db, who, "subscription.cancel_at_period_end")
     assert entry.details["reason"] == "price" and entry.conversation_id == conversation.sender
-    assert entry.details["note"] == "honestly it's too expensive for me"
+    assert entry.details["note"] == "honestly the monthly cost is more than my budget"
     assert entry.details["effective"] == row.current_period_end.isoformat()
 
     undo = conversation.say("undo my cancellation")
@@ -1047,7 +1050,7 @@ def test_hostile_and_very_long_cancellation_reasons_are_kept_inert_and_short(sta
     who = new_subscriber(stack, db)
     conversation = chat_as(stack, who)
     conversation.say("cancel my subscription")
-    reason = f"too expensive {HOSTILE} " + "blah " * 2000
+    reason = f"my budget is tight {HOSTILE} " + "blah " * 2000
     offer = conversation.say(reason)
     assert "cheaper Basic plan" in offer.text, conversation.transcript()
     confirm = conversation.say(offer.button("cancel anyway"))
@@ -1069,7 +1072,7 @@ def test_card_numbers_and_passwords_typed_in_support_flows_are_warned_and_masked
     who = new_subscriber(stack, db)
     conversation = chat_as(stack, who)
     conversation.say("cancel my subscription")
-    offer = conversation.say(f"too expensive, my card is {CARD} so charge less")
+    offer = conversation.say(f"the cost is over my budget, my card is {CARD} so charge less")
     assert offer.texts[0] == CARD_WARNING, offer.texts
     assert sum(map(is_warning, offer.texts)) == 1, offer.texts
     confirm = conversation.say(offer.button("cancel anyway"))
