@@ -1,9 +1,13 @@
 """Parental controls: a profile's maturity limit and its lock PIN, through a form that confirms first.
 
-The PIN never appears in a reply, a log line, a ticket or a slot in clear. `parental_pin` has a custom
-mapping: only this validator reads it from the message (so Rasa never writes the typed digits into a slot
-event), and what it stores is a sealed token (`pin_seal`). The submit action unseals it, hands it to the
-service (which keeps only a scrypt hash) and clears the slot in the same reply, whether or not it was used.
+The PIN never appears in a reply, a log line, a ticket or a slot in clear. The Rasa input channel hides
+a PIN typed at the PIN step (bot/channels.py: Rasa stores `PIN_PLACEHOLDER` as the text) and hands the
+digits on sealed in the message metadata (`SEALED_PIN_KEY`). `parental_pin` has a custom mapping: only
+this validator reads it from the message (the sealed digits; or, for a message that reached Rasa from a
+channel without that protection, the typed text, which it seals at once), so no slot event ever holds the
+digits. The submit action unseals it, hands it to the service (which keeps only a scrypt hash) and clears
+the slot in the same reply, whether or not it was used. `action_ask_parental_pin` asks with a hint that
+clients render as a password field.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from accountdb import maturity
@@ -33,7 +37,7 @@ from actions.support.base import (
 )
 from actions.support.caller import Caller
 from actions.support.confirmation import PreviewRejected, checked_preview, make_preview
-from actions.support.pin_seal import SealBroken, seal_pin, unseal_pin
+from actions.support.pin_seal import SEALED_PIN_KEY, SealBroken, seal_pin, unseal_pin
 from actions.support.texts import STOP_BUTTON, sorry, yes_no
 
 PARENTAL = "parental"
@@ -41,7 +45,14 @@ KEEP = "keep"
 _PIN = re.compile(
     r"(?:(?:my\s+)?(?:new\s+)?pin(?:\s+(?:is|to|should be))?\s*:?\s*)?(\d{4})[.!]?", re.IGNORECASE
 )
+_PIN_DIGITS = re.compile(r"\d{4}")
 RATINGS = ", ".join(label for label in maturity.MATURITY_SCALE if label != "TV-Y7-FV")
+PIN_QUESTION = (
+    "Type a new 4-digit PIN for this profile, or say no to keep the current one. I won't show it back to you."
+)
+PIN_FORMAT_PROBLEM = "A PIN is exactly 4 digits. Please type 4 digits, or say no to keep the current PIN."
+# The custom payload of the PIN question: web and app clients show a password field for the answer.
+SECRET_INPUT_HINT = {"type": "input_hint", "input": "secret", "slot": "parental_pin"}
 
 
 def _profiles(engine: Any, caller: Caller) -> tuple[bool, list[tuple[int, str, bool]]]:
@@ -121,6 +132,10 @@ class ValidateParentalControlsForm(SupportFormValidator):
     ) -> dict[str, Any]:
         if tracker.get_slot(REQUESTED_SLOT) != self.secret_slot:
             return {}
+        # Sealed by the channel: the answer whatever the NLU made of the placeholder text.
+        sealed = ((tracker.latest_message or {}).get("metadata") or {}).get(SEALED_PIN_KEY)
+        if isinstance(sealed, str):
+            return {self.secret_slot: sealed}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent == "deny":
             return {self.secret_slot: KEEP}
@@ -131,13 +146,20 @@ class ValidateParentalControlsForm(SupportFormValidator):
     def validate_parental_pin(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        if value == KEEP or (isinstance(value, str) and value.startswith("sealed:")):
+        if value == KEEP:
             return {self.secret_slot: value, "parental_confirmed": None}
+        if isinstance(value, str) and value.startswith("sealed:"):
+            try:
+                well_formed = _PIN_DIGITS.fullmatch(unseal_pin(value, tracker.sender_id)) is not None
+            except SealBroken:
+                well_formed = False
+            if well_formed:
+                return {self.secret_slot: value, "parental_confirmed": None}
+            dispatcher.utter_message(text=PIN_FORMAT_PROBLEM)
+            return {self.secret_slot: None}
         match = _PIN.fullmatch(str(value or "").strip())
         if match is None:
-            dispatcher.utter_message(
-                text="A PIN is exactly 4 digits. Please type 4 digits, or say no to keep the current PIN."
-            )
+            dispatcher.utter_message(text=PIN_FORMAT_PROBLEM)
             return {self.secret_slot: None}
         return {self.secret_slot: seal_pin(match.group(1), tracker.sender_id), "parental_confirmed": None}
 
@@ -145,6 +167,26 @@ class ValidateParentalControlsForm(SupportFormValidator):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         return {"parental_confirmed": value if isinstance(value, bool) else None}
+
+
+class ActionAskParentalPin(Action):
+    """Asks for the PIN with the secret-input hint, so the web chat shows a password field.
+
+    Nothing is looked up: the form's validator has already checked the caller this turn.
+    """
+
+    def name(self) -> str:
+        return "action_ask_parental_pin"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=PIN_QUESTION,
+            buttons=[Button("Keep the current PIN", payload("deny")).as_dict(), STOP_BUTTON.as_dict()],
+            json_message=SECRET_INPUT_HINT,
+        )
+        return []
 
 
 class ActionAskParentalConfirmed(SupportAction):
