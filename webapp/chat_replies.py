@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 TITLE_CARDS_KEY = "title_cards"
+# The custom payload with which the assistant asks for a secret (the parental PIN, actions/support/parental.py).
+INPUT_HINT_TYPE = "input_hint"
 MAX_BUTTONS = 12
 MAX_CARDS = 20
 
@@ -38,6 +40,8 @@ class BotMessage(BaseModel):
     buttons: list[QuickReply] = Field(default_factory=list)
     title_cards: list[TitleCard] = Field(default_factory=list)
     image: str | None = None
+    # The answer to this message is a secret: the page takes it in a password field and never shows it.
+    secret_input: bool = False
 
 
 def to_bot_messages(replies: list[dict[str, Any]]) -> list[BotMessage]:
@@ -48,8 +52,9 @@ def to_bot_messages(replies: list[dict[str, Any]]) -> list[BotMessage]:
             buttons=_buttons(reply.get("buttons")),
             title_cards=_title_cards(reply.get("custom")),
             image=_image_url(reply.get("image")),
+            secret_input=_asks_for_secret(reply.get("custom")),
         )
-        if message.text or message.buttons or message.title_cards or message.image:
+        if message.text or message.buttons or message.title_cards or message.image or message.secret_input:
             messages.append(message)
     return messages
 
@@ -119,6 +124,12 @@ def _title_cards(custom: Any) -> list[TitleCard]:
             )
         )
     return cards
+
+
+def _asks_for_secret(custom: Any) -> bool:
+    return (
+        isinstance(custom, dict) and custom.get("type") == INPUT_HINT_TYPE and custom.get("input") == "secret"
+    )
 
 
 def _image_url(value: Any) -> str | None:

@@ -62,6 +62,21 @@ class RasaStandIn(BaseHTTPRequestHandler):
         RasaStandIn.received.append(body)
         if body["message"] == "/affirm":
             replies = [{"recipient_id": body["sender"], "text": "Great, enjoy the show!"}]
+        elif body["message"] == "set parental controls":
+            # The shape of action_ask_parental_pin: text and buttons, then the input hint as "custom".
+            replies = [
+                {
+                    "recipient_id": body["sender"],
+                    "text": "Type a new 4-digit PIN for this profile, or say no to keep the current one.",
+                    "buttons": [{"title": "Keep the current PIN", "payload": "/deny"}],
+                },
+                {
+                    "recipient_id": body["sender"],
+                    "custom": {"type": "input_hint", "input": "secret", "slot": "parental_pin"},
+                },
+            ]
+        elif body["message"].isdigit():
+            replies = [{"recipient_id": body["sender"], "text": "I'll set the new PIN you typed. Go ahead?"}]
         else:
             replies = [
                 {"recipient_id": body["sender"], "text": "Here are two picks for tonight:"},
@@ -132,6 +147,12 @@ def world_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     build_web_world(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def rasa_received() -> list[dict]:
+    """The request bodies the Rasa stand-in has received so far (in this session)."""
+    return RasaStandIn.received
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@
 
   const form = document.getElementById("chat-form");
   const input = document.getElementById("chat-input");
+  // When the assistant asks for a secret (a PIN), the answer is typed here and shown only as dots.
+  const secretInput = document.getElementById("chat-secret");
   const log = document.getElementById("chat-log");
   const counter = document.getElementById("chat-counter");
   const sendButton = document.getElementById("chat-send");
@@ -12,6 +14,8 @@
   const maxChars = parseInt(form.dataset.maxChars, 10);
   const troubleText = form.dataset.troubleText;
   let busy = false;
+  // Whether the latest replies asked for a secret; each new turn decides again.
+  let secretWanted = false;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -82,6 +86,14 @@
     return group;
   }
 
+  function setSecretMode(on) {
+    secretInput.hidden = !on;
+    input.hidden = on;
+    counter.hidden = on;
+    secretInput.value = "";
+    (on ? secretInput : input).focus();
+  }
+
   function renderBotMessage(message) {
     if (message.text) log.appendChild(element("div", "msg bot", message.text));
     if (message.image) {
@@ -99,6 +111,7 @@
   async function send(payload, shownText) {
     if (busy) return;
     busy = true;
+    secretWanted = false;
     sendButton.disabled = true;
     addUserMessage(shownText);
     const typing = element("div", "msg bot typing", "…");
@@ -123,6 +136,7 @@
       const messages = (body && body.messages) || [];
       if (!messages.length) log.appendChild(element("div", "msg bot muted", "(no reply)"));
       for (const message of messages) renderBotMessage(message);
+      secretWanted = messages.some(function (message) { return message.secret_input; });
       scrollToEnd();
     } catch (error) {
       typing.remove();
@@ -130,7 +144,7 @@
     } finally {
       busy = false;
       sendButton.disabled = false;
-      input.focus();
+      setSecretMode(secretWanted);
     }
   }
 
@@ -142,6 +156,13 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (!secretInput.hidden) {
+      const secret = secretInput.value.trim();
+      if (!secret) return;
+      secretInput.value = "";
+      send(secret, "••••");  // neither the PIN nor its length is shown
+      return;
+    }
     const text = input.value.trim();
     if (!text) return;
     if (text.length > maxChars) {
