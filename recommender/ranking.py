@@ -190,10 +190,16 @@ class Ranker:
             popularity, backfill, k - len(ranked) - len(explore), diversity, selected=ranked
         )
 
-        items = [self._item(i, scores[i], scoring_history, context, constraints) for i in ranked]
+        # One explain call for every model-scored title: the model's per-history work is done once.
+        explained = self.model.explain_items(scoring_history, [*ranked, *explore], EXPLAIN_TOP, context)
+        items = [
+            self._explained(i, scores[i], tuple(parts), constraints, exploration=False)
+            for i, parts in zip(ranked, explained[: len(ranked)], strict=True)
+        ]
         items += [self._popular_item(i, popularity[i], profile, constraints) for i in backfilled]
         items += [
-            self._item(i, scores[i], scoring_history, context, constraints, exploration=True) for i in explore
+            self._explained(i, scores[i], tuple(parts), constraints, exploration=True)
+            for i, parts in zip(explore, explained[len(ranked) :], strict=True)
         ]
         shown = [item for item in items if item is not None]
         logger.debug(
@@ -227,18 +233,6 @@ class Ranker:
             return []
         tail = pool[self.long_tail[pool] & ~np.isin(pool, ranked)]
         return [int(i) for i in tail[top_k(scores[tail], n)]]
-
-    def _item(
-        self,
-        idx: int,
-        score: float,
-        scoring_history: sp.csr_matrix,
-        context: ScoringContext,
-        constraints: Constraints,
-        exploration: bool = False,
-    ) -> RecommendedItem | None:
-        contributions = tuple(self.model.explain(scoring_history, idx, top=EXPLAIN_TOP, context=context))
-        return self._explained(idx, score, contributions, constraints, exploration)
 
     def _popular_item(
         self, idx: int, share: float, profile: ProfileContext, constraints: Constraints

@@ -31,7 +31,7 @@ time (15 iterations on 1M interactions: ~30 s at 64 factors on 2 busy cores).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ from recommender.models.base import (
     Recommender,
     ScoringContext,
     as_history,
+    largest_contributions,
     single_threaded_blas,
     top_k,
 )
@@ -161,20 +162,27 @@ class ALSRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
         history = as_history(history_row, self.data.n_items)
         if history.nnz == 0:
-            return []
+            return [[] for _ in item_indices]
+        targets = np.asarray(item_indices, dtype=np.int64)
         with single_threaded_blas():
+            # One solve per history, shared by every title explained: row i of `solved` is A^-1 y_i, so
+            # its dot with y_j is history item i's share of score j.
             system, liked, confidence, factors = self._system(history)
-            # Row i of `solved` is A^-1 y_i, so its dot with y_j is history item i's share of score j.
             solved = np.linalg.solve(system, factors.T).T
-            parts = confidence * (solved @ self.item_factors[item_idx].astype(np.float64))
-        order = np.argsort(-np.abs(parts), kind="stable")[:top]
-        return [
-            Contribution("item", str(self.data.item_ids[liked[i]]), float(parts[i]))
-            for i in order
-            if parts[i]
-        ]
+            parts = confidence[:, np.newaxis] * (solved @ self.item_factors[targets].T.astype(np.float64))
+        sources = self.data.item_ids[liked]
+        return [largest_contributions("item", sources, parts[:, c], top) for c in range(len(targets))]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {"item_factors": self.item_factors}

@@ -16,7 +16,7 @@ import importlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -105,6 +105,18 @@ class Recommender(ABC):
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
         """The largest contributions to `score_history(history_row, context)[item_idx]`, by absolute weight."""
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
+        """`explain` for several titles of one history, in order. A recommendation explains about 20 titles
+        at once; models override this to do their per-history work (a fold-in solve, a neighbour search)
+        once instead of once per title."""
+        return [self.explain(history_row, int(i), top=top, context=context) for i in item_indices]
 
     @abstractmethod
     def _get_model_state(self) -> dict[str, np.ndarray]: ...
@@ -245,6 +257,13 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     # lexsort: primary key score descending, secondary index ascending, for deterministic ties.
     ordered = part[np.lexsort((part, -values[part]))]
     return candidates[ordered] if candidates is not None else ordered
+
+
+def largest_contributions(kind: str, sources: np.ndarray, parts: np.ndarray, top: int) -> list[Contribution]:
+    """The `top` non-zero `parts` by absolute weight (ties keep their order), as contributions of `kind`
+    whose sources are the matching entries of `sources`."""
+    order = np.argsort(-np.abs(parts), kind="stable")[:top]
+    return [Contribution(kind, str(sources[i]), float(parts[i])) for i in order if parts[i]]
 
 
 def as_history(row: sp.spmatrix | np.ndarray, n_items: int) -> sp.csr_matrix:

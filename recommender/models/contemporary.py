@@ -17,7 +17,7 @@ Histories are explained with a contribution of kind "popularity", source "trendi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,8 +112,20 @@ class ContemporaryPopularityRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
-        score = float(self.score_history(history_row, context)[item_idx])
-        return [Contribution("popularity", "trending", score)][:top] if score else []
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
+        scores = self.score_history(history_row, context)
+        return [
+            [Contribution("popularity", "trending", float(scores[i]))][:top] if scores[i] else []
+            for i in item_indices
+        ]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {

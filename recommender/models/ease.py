@@ -19,7 +19,7 @@ coverage of the top 20: 32%, 28%, 28%, 28%); the fit took 30-100 s on 2 busy cor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from recommender.models.base import (
     Recommender,
     ScoringContext,
     as_history,
+    largest_contributions,
     single_threaded_blas,
     top_k,
 )
@@ -164,18 +165,23 @@ class EASERecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
         history = as_history(history_row, self.data.n_items)
-        column = self.position[item_idx]
-        if column < 0:
-            return []
+        columns = self.position[np.asarray(item_indices, dtype=np.int64)]
         rows, weights, catalog = self._history_rows(history)
-        parts = weights * self.weights[rows, column]
-        order = np.argsort(-np.abs(parts), kind="stable")[:top]
-        return [
-            Contribution("item", str(self.data.item_ids[catalog[i]]), float(parts[i]))
-            for i in order
-            if parts[i]
-        ]
+        # Titles outside the modelled set score 0 and have nothing to explain.
+        parts = weights[:, np.newaxis] * self.weights[np.ix_(rows, np.maximum(columns, 0))]
+        parts[:, columns < 0] = 0.0
+        sources = self.data.item_ids[catalog]
+        return [largest_contributions("item", sources, parts[:, c], top) for c in range(len(columns))]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {"modelled": self.modelled, "weights": self.weights}

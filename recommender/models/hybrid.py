@@ -327,22 +327,39 @@ class HybridRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
         history = as_history(history_row, self.data.n_items)
         key = _cache_key(history, context)
         if self._scale_cache is None or self._scale_cache[0] != key:
             self.score_history(history, context)
         assert self._scale_cache is not None
         scales = self._scale_cache[1]
-        merged: dict[tuple[str, str], float] = {}
+        merged: list[dict[tuple[str, str], float]] = [{} for _ in item_indices]
         for base, weight, scale in zip(self.bases, self.weights, scales, strict=True):
             if weight <= 0:
                 continue
-            for part in base.explain(history, item_idx, top=top, context=context):
-                merged[(part.kind, part.source)] = merged.get((part.kind, part.source), 0.0) + (
-                    weight * part.weight / scale
-                )
-        ordered = sorted(merged.items(), key=lambda entry: -abs(entry[1]))[:top]
-        return [Contribution(kind, source, value) for (kind, source), value in ordered if value]
+            explained = base.explain_items(history, item_indices, top=top, context=context)
+            for parts, into in zip(explained, merged, strict=True):
+                for part in parts:
+                    into[(part.kind, part.source)] = into.get((part.kind, part.source), 0.0) + (
+                        weight * part.weight / scale
+                    )
+        return [
+            [
+                Contribution(kind, source, value)
+                for (kind, source), value in sorted(one.items(), key=lambda entry: -abs(entry[1]))[:top]
+                if value
+            ]
+            for one in merged
+        ]
 
     # -- persistence ---------------------------------------------------------------------------------------
 

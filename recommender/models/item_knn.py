@@ -30,14 +30,21 @@ Length normalisation (b > 0) boosts titles with few viewers, which on sparse dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.dataset import Interactions, ItemMetadata
-from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.base import (
+    Contribution,
+    Recommender,
+    ScoringContext,
+    as_history,
+    largest_contributions,
+    top_k,
+)
 
 WEIGHTINGS = ("cosine", "bm25")
 
@@ -170,15 +177,23 @@ class ItemKNNRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
         history = as_history(history_row, self.data.n_items)
-        column = np.asarray(self.similarity[history.indices, item_idx].todense()).ravel()
-        weights = history.data * column
-        order = np.argsort(-np.abs(weights), kind="stable")[:top]
-        return [
-            Contribution("item", str(self.data.item_ids[history.indices[i]]), float(weights[i]))
-            for i in order
-            if weights[i] != 0
-        ]
+        if history.nnz == 0:
+            return [[] for _ in item_indices]
+        # history items x explained titles, one sparse slice for all of them
+        block = self.similarity[history.indices][:, np.asarray(item_indices, dtype=np.int64)].toarray()
+        parts = history.data[:, np.newaxis] * block
+        sources = self.data.item_ids[history.indices]
+        return [largest_contributions("item", sources, parts[:, c], top) for c in range(parts.shape[1])]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {

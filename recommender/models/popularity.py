@@ -11,7 +11,7 @@ global taste: share_r(i) = (count_r(i) + region_prior * share(i)) / (users_r + r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -126,8 +126,18 @@ class PopularityRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
-        score = float(self.score_history(history_row, context)[item_idx])
-        return [Contribution("popularity", self.source(context), score)][:top]
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
+        scores = self.score_history(history_row, context)
+        source = self.source(context)
+        return [[Contribution("popularity", source, float(scores[i]))][:top] for i in item_indices]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {

@@ -145,6 +145,32 @@ def test_explanations_add_up_to_the_score(name: str, fitted: dict[str, Recommend
         assert weights == sorted(weights, reverse=True)
 
 
+def _by_source(parts: list) -> dict[tuple[str, str], float]:
+    return {(c.kind, c.source): c.weight for c in parts}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_explaining_many_titles_at_once_explains_each_as_alone(
+    name: str, fitted: dict[str, Recommender]
+) -> None:
+    # The ranking layer explains a whole list in one call; every title must get its own decomposition.
+    model = fitted[name]
+    history = model.data.history_row(["A1", "A2", "B3"], [1.0, 2.0, -1.0])
+    context = ScoringContext(region="GB", preferences=("heist",))
+    titles = [model.data.item_index[t] for t in ("B2", "A3", "NEW", "A4", "B2")]
+    scores = model.score_history(history, context)
+    together = model.explain_items(history, titles, top=1000, context=context)
+    assert len(together) == len(titles)
+    for index, parts in zip(titles, together, strict=True):
+        assert _by_source(parts) == pytest.approx(
+            _by_source(model.explain(history, index, top=1000, context=context)), rel=1e-5, abs=1e-9
+        )
+        assert sum(c.weight for c in parts) == pytest.approx(float(scores[index]), rel=1e-4, abs=1e-6)
+    # the same title asked twice
+    assert _by_source(together[0]) == pytest.approx(_by_source(together[-1]), rel=1e-5, abs=1e-9)
+    assert model.explain_items(history, [], context=context) == []
+
+
 @pytest.mark.parametrize("name", ["item_knn_bm25", "ease", "als"])
 def test_top_contribution_is_the_history_title_that_caused_it(
     name: str, fitted: dict[str, Recommender]
