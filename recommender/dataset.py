@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -281,9 +282,30 @@ class Title:
     date_added: float | None = None
 
     def text(self) -> str:
-        """The text the content model embeds: title, genres, moods, description."""
-        parts = [self.title, ", ".join(self.genres), ", ".join(self.moods), self.description]
+        """The text the content model embeds: title, genres, moods and the description's first sentence.
+
+        The first sentence says what a title is about; the rest of a synopsis adds little to a 384-dimension
+        sentence vector, while the encoder's cost grows with every token (20,000 titles are encoded per cold
+        fit)."""
+        parts = [self.title, ", ".join(self.genres), ", ".join(self.moods), first_sentence(self.description)]
         return ". ".join(p.strip() for p in parts if p and p.strip())
+
+
+# A full stop, question or exclamation mark, then space and a capital: a sentence end, unless the word before
+# it is a common abbreviation ("Dr. No", "Mr. Smith", "St. Louis").
+_SENTENCE_END = re.compile(r"(\w*)[.!?]\s+(?=[A-Z0-9\"'(])")
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "mt", "lt", "col", "gen", "capt", "prof", "vs"]
+)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text` (all of it when there is no sentence end), with its punctuation."""
+    text = text.strip()
+    for end in _SENTENCE_END.finditer(text):
+        if end.group(1).lower() not in _ABBREVIATIONS:
+            return text[: end.end()].rstrip()
+    return text
 
 
 def _split_list(value: Any, what: str, position: int) -> tuple[str, ...]:
