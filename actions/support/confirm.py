@@ -50,7 +50,8 @@ class ActionAskChangeConfirmed(SupportAction):
     def handle(self, call: Call, outcome: Outcome) -> None:
         pending = call.turn.slots.get("pending_change")
         if not isinstance(pending, dict) or not isinstance(pending.get("shown"), dict):
-            outcome.say("There's nothing waiting for your confirmation.")
+            # The rules start this form after every preview action; when the preview found nothing to
+            # confirm it has already said so ("nothing to resume"), so the form ends without a word.
             outcome.set(pending_change=None)
             return
         shown = pending["shown"]

@@ -7,7 +7,7 @@ value for non-list slots), then either the active form runs (FormAction: validat
 validate_<form>, rejection when nothing was extracted, asking the next slot through action_ask_<slot> or
 utter_ask_<slot>, deactivation when `requested_slot` becomes None), or the action a rule would pick runs.
 FollowupAction events run their action next; when a form deactivates, its submit action (the rule
-`active_loop: null -> submit`) runs. The domain is bot/domain.yml merged with docs/support-domain.yml.
+`active_loop: null -> submit`) runs. The domain is bot/domain.yml.
 
 This mirrors rasa/core/actions/forms.py and action.py of rasa 3.6.21 (see the .venv-rasa copy); it is a
 test driver, not a dialogue policy: the test says which action a rule would run outside forms.
@@ -40,13 +40,6 @@ SUBMITS = {
 
 def load_domain() -> dict[str, Any]:
     domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
-    support = yaml.safe_load((ROOT / "docs" / "support-domain.yml").read_text())
-    for key in ("intents", "entities", "actions"):
-        merged = [*domain.get(key, []), *support.get(key, [])]
-        # Entries are names, or one-key mappings for entities with roles; keep the first of each.
-        domain[key] = list({str(entry): entry for entry in reversed(merged)}.values())[::-1]
-    for key in ("slots", "forms", "responses"):
-        domain[key] = {**domain.get(key, {}), **support.get(key, {})}
     domain["slots"].setdefault(REQUESTED_SLOT, {"type": "any", "mappings": [{"type": "custom"}]})
     return domain
 
@@ -123,6 +116,12 @@ class Chat:
                 return result
         if action is not None:
             self._run(action, result)
+        return result
+
+    def then(self, action: str) -> Result:
+        """Run `action` next in the same turn, as a rule's next step does (data/rules_support.yml)."""
+        result = Result([], [], message_id=self.latest_message.get("message_id", ""))
+        self._run(action, result)
         return result
 
     def user(

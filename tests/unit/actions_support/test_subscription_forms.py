@@ -155,6 +155,17 @@ def test_undo_pending_cancellation_once(chat, world, engine) -> None:  # noqa: A
     assert "nothing to undo" in nothing.text and nothing.of_type("followup") == []
 
 
+def test_the_confirm_form_after_a_preview_with_nothing_to_confirm_ends_without_a_word(chat, world) -> None:  # noqa: ANN001
+    conversation = chat(world.alice, world.alice_profile)
+    nothing = conversation.say("resume", "resume_subscription", action="action_preview_resume")
+    assert "nothing to resume" in nothing.text and nothing.of_type("followup") == []
+    # data/rules_support.yml runs confirm_change_form after every preview action, whatever it found.
+    ended = conversation.then("confirm_change_form")
+    assert ended.responses == []
+    assert ended.actions[-2:] == ["action_ask_change_confirmed", "action_apply_pending_change"]
+    assert conversation.active_loop is None and conversation.slots.get("requested_slot") is None
+
+
 def test_resume_paused_subscription(chat, world, engine) -> None:  # noqa: ANN001
     conversation = chat(world.dave, world.dave_profile)
     asked = conversation.say("resume my subscription", "resume_subscription", action="action_preview_resume")
