@@ -47,7 +47,15 @@ ALL_FORM_SLOTS: tuple[str, ...] = tuple(dict.fromkeys(s for slots in FORM_SLOTS.
 
 
 def clear(form: str) -> list[dict]:
-    return [SlotSet(name, None) for name in FORM_SLOTS[form]]
+    """SlotSet(None) for the slots of `form`, which is ending, and for those of every other support form.
+
+    Only one form is active at a time, so another form's values can only be left over from a form the user
+    walked away from by starting this one ("actually I'd rather pause"); kept, they would prefill that form
+    the next time it starts, skipping its questions.
+    """
+    if form not in FORM_SLOTS:
+        raise ValueError(f"unknown support form {form!r}; expected one of {', '.join(FORM_SLOTS)}")
+    return clear_all()
 
 
 def clear_all() -> list[dict]:

@@ -215,3 +215,31 @@ def test_retention_discount_for_price_when_no_cheaper_plan(chat, world, engine) 
     with session_scope(engine) as session:
         [discount] = session.scalars(select(BillingAdjustment)).all()
         assert (discount.kind, discount.percent_off, discount.cycles_remaining) == ("discount", 25, 3)
+
+
+def test_a_form_left_for_another_flow_does_not_prefill_its_next_start(chat, world, engine) -> None:  # noqa: ANN001
+    conversation = chat(world.alice, world.alice_profile)
+    conversation.say(
+        "cancel, too expensive",
+        "cancel_subscription",
+        {"cancel_reason": "price"},
+        action="cancel_subscription_form",
+    )
+    assert conversation.slots["cancel_reason"] == "price" and conversation.slots["retention_offer"]
+    # "Actually I'd rather pause": the cancel form rejects it and the pause form's rule starts that form.
+    switched = conversation.say(
+        "actually pause it for 2 months",
+        "pause_subscription",
+        {"months": "2"},
+        action="pause_subscription_form",
+    )
+    assert switched.rejected and conversation.active_loop == "pause_subscription_form"
+    paused = conversation.say("yes", "affirm")
+    assert "pauses at the end of this period" in paused.text and conversation.active_loop is None
+    left_over = ("cancel_reason", "retention_offer", "cancel_preview", "pause_months", "pause_preview")
+    assert all(conversation.slots.get(name) is None for name in left_over)
+    again = conversation.say(
+        "cancel my subscription", "cancel_subscription", action="cancel_subscription_form"
+    )
+    assert again.actions[-1] == "utter_ask_cancel_reason"
+    assert not _subscription(engine, world.alice).cancel_at_period_end
