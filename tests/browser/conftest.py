@@ -20,22 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from chromium_browser import chromium_or_skip, launched_chromium
+from webapp_world import build_web_world
 
 from accountdb import migrate
 from accountdb.engine import make_engine
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "webapp"))
-from webapp_world import build_web_world  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO_ROOT / "results"
 SERVER_START_TIMEOUT_S = 60
 
@@ -131,12 +122,7 @@ class RasaStandIn(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; install Debian's chromium (`apt-get install -y chromium`)"
-        if os.environ.get("MARQUEE_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (MARQUEE_REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(reason)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="session")
@@ -232,12 +218,8 @@ def web_with_rasa(
 # stops, and later tests that call asyncio.run() would fail while it lives.
 @pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+    with launched_chromium(chromium_path) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

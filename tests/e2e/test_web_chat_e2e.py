@@ -3,25 +3,17 @@ real Rasa server, which calls the real action server on the seeded database. No 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium_browser import launched_chromium
 from sqlalchemy import select
 
 from accountdb.engine import make_engine, session_scope
 from accountdb.models import Title
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 DEMO_EMAIL = "demo@marquee.example"
 DEMO_PASSWORD = "marquee-demo"
 
@@ -30,19 +22,10 @@ pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def page() -> Iterator:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; install Debian's chromium (`apt-get install -y chromium`)"
-        if os.environ.get("MARQUEE_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         context = browser.new_context()
         context.set_default_timeout(60_000)  # the first reply may wait for the action server's warm-up
         yield context.new_page()
-        browser.close()
 
 
 def catalog_titles(database_url: str) -> set[str]:

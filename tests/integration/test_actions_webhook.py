@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from driver import Conversation, load_domain
 from sqlalchemy import Engine, select
 
 from accountdb.demo.scales import SCALES
@@ -28,9 +29,6 @@ from accountdb.models import Account, Profile, Rating, ViewingEvent
 from actions.catalog_snapshot import load_snapshot
 from actions.identity import issue_token
 from actions.replies import TROUBLE_TEXT
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "actions"))
-from driver import Conversation, load_domain  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "integration-secret-that-is-long-enough-0123456789"

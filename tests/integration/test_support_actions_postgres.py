@@ -5,23 +5,19 @@ and audited; another account's token cannot apply it; secrets never reach what i
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy import Engine, func, select
+from support_driver import Chat, load_domain
+from support_world import World, build_world
 
 from accountdb.engine import session_scope
 from accountdb.models import AuditLogEntry, ServiceRequest, Subscription, SupportTicket
 from actions.identity import issue_token
 from actions.secret_warning import CARD_WARNING, PASSWORD_WARNING
 from actions.services import Services, use_services
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "actions_support"))
-from support_driver import Chat, load_domain  # noqa: E402
-from support_world import World, build_world  # noqa: E402
 
 CARD = "5555 5555 5555 4444"
 

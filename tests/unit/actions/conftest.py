@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from tiny_world import World, build_world
 
 from accountdb import migrate
 from accountdb.engine import make_engine
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tiny_world import World, build_world  # noqa: E402
 
 TOKEN_SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 

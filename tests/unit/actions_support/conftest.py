@@ -4,22 +4,19 @@ the whole `actions` package registered, and `chat(account, profile)` conversatio
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy import Engine
+from support_driver import Chat, load_domain
+from support_world import World, build_world
 
 from accountdb import migrate
 from accountdb.engine import make_engine
 from actions.identity import issue_token
 from actions.services import Services, use_services
-
-sys.path.insert(0, str(Path(__file__).parent))
-from support_driver import Chat, load_domain  # noqa: E402
-from support_world import World, build_world  # noqa: E402
 
 TOKEN_SECRET = "support-test-secret-that-is-long-enough-0123456789"
 

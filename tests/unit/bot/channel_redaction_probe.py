@@ -1,8 +1,9 @@
 """Runs Marquee's real input channels (bot/channels.py, loaded from bot/credentials.yml the way `rasa run`
 loads them) on a real Sanic server with Rasa 3.6, and prints what happened as JSON.
 
-Run with the Rasa environment from the repository root: `.venv-rasa/bin/python
-tests/unit/bot/channel_redaction_probe.py`. test_channel_redaction.py runs it and checks the result.
+Run with the Rasa environment from the repository root, with the root on the import path:
+`PYTHONPATH=. .venv-rasa/bin/python tests/unit/bot/channel_redaction_probe.py`.
+test_channel_redaction.py runs it and checks the result.
 
 Rasa's agent is replaced by a recorder (`app.ctx.agent`, exactly where `rasa run` puts the agent): it
 keeps the text and metadata Rasa would have built the UserUttered event from, and answers the way the
@@ -21,18 +22,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import socketio
+import yaml
+from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.shared.utils.common import class_from_module_path
+from sanic import Sanic
+
+from actions.secret_warning import CARD_WARNING
+
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))
-
-import aiohttp  # noqa: E402
-import socketio  # noqa: E402
-import yaml  # noqa: E402
-from rasa.core.channels.channel import InputChannel, UserMessage, register  # noqa: E402
-from rasa.shared.utils.common import class_from_module_path  # noqa: E402
-from sanic import Sanic  # noqa: E402
-
-from actions.secret_warning import CARD_WARNING  # noqa: E402
-
 LOG = io.StringIO()
 CASES: list[dict[str, Any]] = [
     {"name": "card", "message": "my card number is 4111 1111 1111 1111, why was I charged twice?"},

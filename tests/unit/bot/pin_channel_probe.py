@@ -2,8 +2,8 @@
 Rasa 3.6 and a real Rasa tracker store, sends PIN-shaped and other messages over REST and socket.io, and
 prints as JSON what the stand-in agent received, what the client got back, and every log line.
 
-Run with the Rasa environment from the repository root and MARQUEE_TOKEN_SECRET set:
-`.venv-rasa/bin/python tests/unit/bot/pin_channel_probe.py`. test_pin_channel.py runs it and checks the result.
+Run with the Rasa environment from the repository root, with the root on the import path and
+MARQUEE_TOKEN_SECRET set: `PYTHONPATH=. .venv-rasa/bin/python tests/unit/bot/pin_channel_probe.py`. test_pin_channel.py runs it and checks the result.
 
 The agent is replaced by a recorder at `app.ctx.agent` (where `rasa run` puts the agent) with a real
 `InMemoryTrackerStore`: conversations whose sender id contains "at-pin" have `parental_controls_form` active

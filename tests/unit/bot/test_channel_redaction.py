@@ -49,10 +49,21 @@ def rasa_python() -> Path:
     return RASA_PYTHON
 
 
+def rasa_env() -> dict[str, str]:
+    """The environment for the Rasa interpreter: the repository root on its import path, as `rasa run`
+    started from the root has it."""
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 @pytest.fixture(scope="module")
 def probe() -> dict[str, Any]:
     run = subprocess.run(
-        [str(rasa_python()), str(PROBE)], cwd=ROOT, capture_output=True, text=True, timeout=180
+        [str(rasa_python()), str(PROBE)],
+        cwd=ROOT,
+        env=rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert run.returncode == 0, f"the channel probe failed:\n{run.stderr[-4000:]}"
     return json.loads(run.stdout)
@@ -69,15 +80,14 @@ def digits(text: str) -> str:
 
 
 def test_the_shared_modules_import_on_python_3_10_with_the_standard_library_only() -> None:
-    # -S: no site-packages at all, so any third-party import fails; the repo root is on sys.path, as the
-    # Rasa server's working directory is.
+    # -S: no site-packages at all, so any third-party import fails; the repo root is on the import path, as
+    # the Rasa server's working directory is.
     run = subprocess.run(
         [
             str(rasa_python()), "-S", "-c",
-            "import sys; sys.path.insert(0, '.'); import accountdb.services.redaction, actions.secret_warning; "
-            "print(sys.version_info[:2])",
+            "import sys, accountdb.services.redaction, actions.secret_warning; print(sys.version_info[:2])",
         ],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env=rasa_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "(3, 10)"

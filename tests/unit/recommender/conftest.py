@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from recommender_world import World, build_world
 
-# Tests are imported with --import-mode=importlib, so the helper module is found through sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from recommender_world import World, build_world  # noqa: E402
-
-from recommender.models.item_knn import ItemKNNRecommender  # noqa: E402
+from recommender.models.item_knn import ItemKNNRecommender
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,16 +15,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from webapp_testkit import SESSION_SECRET, TOKEN_SECRET
+from webapp_world import WebWorld, build_web_world
 
 from accountdb import migrate
 from accountdb.engine import make_engine
-
-sys.path.insert(0, str(Path(__file__).parent))
-from webapp_testkit import SESSION_SECRET, TOKEN_SECRET  # noqa: E402
-from webapp_world import WebWorld, build_web_world  # noqa: E402
-
-from webapp.app import create_app  # noqa: E402
-from webapp.settings import Settings  # noqa: E402
+from webapp.app import create_app
+from webapp.settings import Settings
 
 
 @pytest.fixture(scope="session")
