@@ -45,12 +45,15 @@ def _normalized(values: Iterable[str], *, upper: bool = False) -> tuple[str, ...
 @dataclass(frozen=True)
 class ProfileContext:
     """Who is watching. `maturity_limit` None means no limit; `region` None means only titles available
-    everywhere (an unknown region must not unlock region-restricted titles)."""
+    everywhere (an unknown region must not unlock region-restricted titles). `user_id` is the viewer's id in
+    the model's training data, when a history row (say, with fresh feedback folded in) is passed instead of
+    the id: it lets the model score the row exactly as it scores that user by id."""
 
     region: str | None = None
     maturity_limit: int | None = None
     seen_ids: frozenset[str] = field(default_factory=frozenset)
     suggested_ids: frozenset[str] = field(default_factory=frozenset)
+    user_id: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "region", self.region.strip().upper() if self.region else None)

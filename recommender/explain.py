@@ -48,8 +48,11 @@ def _user_phrase(sources: list[str]) -> str:
 
 
 def _popularity_phrase(sources: list[str]) -> str:
-    # Sources are "global", "trending", "global:<REGION>" or "trending:<REGION>"; the strongest one speaks.
+    # Sources are "global", "trending", "global:<REGION>", "trending:<REGION>" or "contemporary" (popular in
+    # the periods the viewer was active); the strongest one speaks.
     mode, _, region = sources[0].partition(":")
+    if mode == "contemporary":
+        return "popular around the times you watch"
     where = "in your country" if region else "on the service"
     if mode == "trending":
         return f"trending {where} right now"

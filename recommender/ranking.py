@@ -171,7 +171,14 @@ class Ranker:
                 (np.ones(1, dtype=np.float32), (np.array([0]), np.array([like]))), shape=history.shape
             )
         cold_start = constraints.like_item is None and not bool((history.data > 0).any())
-        context = ScoringContext(region=profile.region, preferences=constraints.preferences)
+        # The viewer's own history is scored as evaluation scores a user (ScoringContext.user_id); "more like
+        # X" scores X alone, which is nobody's history.
+        viewer = user_or_history if isinstance(user_or_history, str) else profile.user_id
+        context = ScoringContext(
+            region=profile.region,
+            preferences=constraints.preferences,
+            user_id=viewer if constraints.like_item is None else None,
+        )
         scores = np.asarray(self.model.score_history(scoring_history, context), dtype=np.float64)
 
         allowed = candidates(self.catalog, profile, constraints, excluded=history.indices)

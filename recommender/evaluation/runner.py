@@ -64,9 +64,10 @@ def recommendation_lists(
     for position, user in enumerate(users):
         history = train.matrix[user]
         region = str(train.user_region[user]) or None
-        # score_user, not score_history: a user-based model must not count the user as their own neighbour.
-        context = ScoringContext(region=region)
-        scores = np.asarray(model.score_user(str(train.user_ids[user]), context), dtype=np.float64)
+        # The ranking layer's call for a user id: their training row, with the user named in the context (so a
+        # user-based model does not count them as their own neighbour).
+        context = ScoringContext(region=region, user_id=str(train.user_ids[user]))
+        scores = np.asarray(model.score_history(history, context), dtype=np.float64)
         if history.nnz:
             scores[history.indices] = -np.inf
         best = top_k(scores, k)

@@ -17,7 +17,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -39,7 +39,8 @@ class Contribution:
     kind "item": `source` is a history item id ("because you watched X");
     kind "user": `source` is a neighbour user id;
     kind "feature": `source` is a genre, mood or stated preference ("matches thriller");
-    kind "popularity": `source` is "global", "trending", "global:<REGION>" or "trending:<REGION>".
+    kind "popularity": `source` is "global", "trending", "global:<REGION>", "trending:<REGION>" or
+    "contemporary" (popular in the periods the viewer was active).
     """
 
     kind: str
@@ -49,11 +50,14 @@ class Contribution:
 
 @dataclass(frozen=True)
 class ScoringContext:
-    """What a model may use besides the history: the viewer's region and stated preferences (genres, moods or
-    free text such as "a dark thriller"). Models ignore what they do not use."""
+    """What a model may use besides the history: the viewer's region, stated preferences (genres, moods or
+    free text such as "a dark thriller") and, when the history belongs to a training user, that user's id (a
+    user-based model leaves them out of their own neighbours; contemporary popularity places them in their
+    own time). Models ignore what they do not use."""
 
     region: str | None = None
     preferences: tuple[str, ...] = ()
+    user_id: str | None = None
 
 
 class NotFittedError(RuntimeError):
@@ -161,7 +165,11 @@ class Recommender(ABC):
         return data.empty_history()
 
     def score_user(self, user_id: str, context: ScoringContext | None = None) -> np.ndarray:
-        return self.score_history(self.history_of(user_id), context)
+        """`score_history` of the user's training row with the user named in the context: the one scoring
+        path, the same call the ranking layer makes for a user id, so what is evaluated is what is served."""
+        return self.score_history(
+            self.history_of(user_id), replace(context or ScoringContext(), user_id=user_id)
+        )
 
     def recommend(
         self,

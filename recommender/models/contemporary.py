@@ -7,12 +7,13 @@ with weight K(t, t') = exp(-|t - t'| / smoothing_periods), so
 is the popularity of title j around the viewer's own time.
 
 Which time is the viewer's:
-  * a training user scored by id (`score_user`): the periods of their own training events;
-  * any other history (`score_history`: fresh feedback folded in, a new viewer): the newest period in the
-    data, i.e. now for a model trained on current data, which makes this plain "trending".
-On historical data, where every viewer chose at a different moment, this is what "trending when they were
+  * a history whose context names a training user (`ScoringContext.user_id`, which `score_user` and the
+    ranking layer set for a user id): the periods of their own training events, explained as source
+    "contemporary" ("popular around the times you watch");
+  * any other history (a new viewer, or a row without a user id): the newest period in the data, i.e. now
+    for a model trained on current data, which makes this plain "trending" (source "trending").
+On historical data, where every viewer chose at a different moment, this is what "popular when they were
 choosing" means; streaming catalogs change weekly, so it carries signal a time-free model lacks.
-Histories are explained with a contribution of kind "popularity", source "trending" (the newest period).
 """
 
 from __future__ import annotations
@@ -90,15 +91,19 @@ class ContemporaryPopularityRecommender(Recommender):
         totals = np.maximum(np.asarray(user_periods.sum(axis=1)).ravel(), 1.0)
         self.user_periods = sp.csr_matrix(sp.diags(1.0 / totals) @ user_periods, dtype=np.float32)
 
+    def _own_periods(self, context: ScoringContext | None) -> sp.csr_matrix | None:
+        """The activity row of the training user the context names, or None (then: the newest period)."""
+        row = self.data.user_index.get(context.user_id) if context and context.user_id else None
+        if row is None or self.user_periods[row].nnz == 0:
+            return None
+        return self.user_periods[row]
+
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         as_history(history, self.data.n_items)
-        return self.period_counts[-1].copy()
-
-    def score_user(self, user_id: str, context: ScoringContext | None = None) -> np.ndarray:
-        row = self.data.user_index.get(user_id)
-        if row is None or self.user_periods[row].nnz == 0:
-            return self.score_history(self.data.empty_history(), context)
-        return np.asarray(self.user_periods[row] @ self.period_counts, dtype=np.float32).ravel()
+        periods = self._own_periods(context)
+        if periods is None:
+            return self.period_counts[-1].copy()
+        return np.asarray(periods @ self.period_counts, dtype=np.float32).ravel()
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         """Titles whose popularity rose and fell at the same times (cosine of their period profiles)."""
@@ -122,8 +127,9 @@ class ContemporaryPopularityRecommender(Recommender):
         context: ScoringContext | None = None,
     ) -> list[list[Contribution]]:
         scores = self.score_history(history_row, context)
+        source = "trending" if self._own_periods(context) is None else "contemporary"
         return [
-            [Contribution("popularity", "trending", float(scores[i]))][:top] if scores[i] else []
+            [Contribution("popularity", source, float(scores[i]))][:top] if scores[i] else []
             for i in item_indices
         ]
 

@@ -311,10 +311,6 @@ class HybridRecommender(Recommender):
         self._scale_cache = (_cache_key(history, context), scales)
         return scores
 
-    def score_user(self, user_id: str, context: ScoringContext | None = None) -> np.ndarray:
-        # Each base's own score_user, so a user-based base does not count the user as their own neighbour.
-        return self._blend(lambda base: base.score_user(user_id, context))[0]
-
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
         history = sp.csr_matrix(

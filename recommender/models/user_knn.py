@@ -14,14 +14,21 @@ seed 0): NDCG@10 0.052 with 20 neighbours, 0.073 with 50, 0.110 with 200.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.dataset import Interactions, ItemMetadata
-from recommender.models.base import Contribution, Recommender, ScoringContext, as_history, top_k
+from recommender.models.base import (
+    Contribution,
+    Recommender,
+    ScoringContext,
+    as_history,
+    largest_contributions,
+    top_k,
+)
 
 
 class UserKNNRecommender(Recommender):
@@ -78,12 +85,12 @@ class UserKNNRecommender(Recommender):
             return np.zeros(self.data.n_items, dtype=np.float32)
         return np.asarray(self.user_items[users].T @ similarity, dtype=np.float32).ravel()
 
-    def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
-        return self._score(as_history(history, self.data.n_items), None)
+    def _own_row(self, context: ScoringContext | None) -> int | None:
+        """The training row of the viewer being scored, who must not be their own neighbour."""
+        return self.data.user_index.get(context.user_id) if context and context.user_id else None
 
-    def score_user(self, user_id: str, context: ScoringContext | None = None) -> np.ndarray:
-        own = self.data.user_index.get(user_id)
-        return self._score(self.history_of(user_id), own)
+    def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
+        return self._score(as_history(history, self.data.n_items), self._own_row(context))
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         """Titles liked by the users who liked `item_id`, by cosine over the `similar_item_users` heaviest
@@ -105,26 +112,33 @@ class UserKNNRecommender(Recommender):
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
-        return self._explain(as_history(history_row, self.data.n_items), item_idx, top, None)
+        return self.explain_items(history_row, [item_idx], top, context)[0]
+
+    def explain_items(
+        self,
+        history_row: sp.csr_matrix,
+        item_indices: Sequence[int],
+        top: int = 3,
+        context: ScoringContext | None = None,
+    ) -> list[list[Contribution]]:
+        history = as_history(history_row, self.data.n_items)
+        return self._explain(history, item_indices, top, self._own_row(context))
 
     def explain_user(self, user_id: str, item_idx: int, top: int = 3) -> list[Contribution]:
         """Like explain() for a training user scored by id (the user is not their own neighbour)."""
-        return self._explain(self.history_of(user_id), item_idx, top, self.data.user_index.get(user_id))
+        return self.explain(self.history_of(user_id), item_idx, top, ScoringContext(user_id=user_id))
 
     def _explain(
-        self, history: sp.csr_matrix, item_idx: int, top: int, exclude_user: int | None
-    ) -> list[Contribution]:
+        self, history: sp.csr_matrix, item_indices: Sequence[int], top: int, exclude_user: int | None
+    ) -> list[list[Contribution]]:
         users, similarity = self._neighbours(history, exclude_user)
         if len(users) == 0:
-            return []
-        ratings = np.asarray(self.user_items[users, item_idx].todense()).ravel()
-        weights = similarity * ratings
-        order = np.argsort(-np.abs(weights), kind="stable")[:top]
-        return [
-            Contribution("user", str(self.data.user_ids[users[i]]), float(weights[i]))
-            for i in order
-            if weights[i]
-        ]
+            return [[] for _ in item_indices]
+        # neighbours x explained titles: each neighbour's vote for each title
+        ratings = self.user_items[users][:, np.asarray(item_indices, dtype=np.int64)].toarray()
+        parts = similarity[:, np.newaxis] * ratings
+        sources = self.data.user_ids[users]
+        return [largest_contributions("user", sources, parts[:, c], top) for c in range(parts.shape[1])]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {}

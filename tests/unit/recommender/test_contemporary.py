@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recommender.dataset import Interactions
-from recommender.models.base import load_model
+from recommender.models.base import ScoringContext, load_model
 from recommender.models.contemporary import ContemporaryPopularityRecommender
 
 DAY = 86_400
@@ -53,3 +53,20 @@ def test_state_round_trip_and_missing_timestamps_error(tmp_path):
     assert np.allclose(again.score_user("early"), model.score_user("early"))
     with pytest.raises(ValueError, match="timestamps"):
         ContemporaryPopularityRecommender().fit(Interactions.from_arrays(["u"], ["i"]))
+
+
+def test_a_history_named_as_a_training_user_is_scored_in_their_own_time_and_explained_so():
+    data = _two_eras()
+    model = ContemporaryPopularityRecommender().fit(data)
+    early_row = data.user_row("early")
+    a2 = data.item_index["a2"]
+    named = model.score_history(early_row, ScoringContext(user_id="early"))
+    assert np.array_equal(named, model.score_user("early"))
+    assert not np.array_equal(named, model.score_history(early_row))  # unnamed: the newest period
+    (part,) = model.explain(early_row, a2, context=ScoringContext(user_id="early"))
+    assert part.kind == "popularity" and part.source == "contemporary"
+    assert part.weight == pytest.approx(named[a2])
+    # A user the model never saw is scored as now.
+    assert np.array_equal(
+        model.score_history(early_row, ScoringContext(user_id="stranger")), model.score_history(early_row)
+    )

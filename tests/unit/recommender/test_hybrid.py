@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from recommender.constraints import Constraints, ProfileContext
+from recommender.constraints import Constraints, ProfileContext, candidates
 from recommender.dataset import Interactions
+from recommender.evaluation.runner import recommendation_lists
+from recommender.models.base import ScoringContext
 from recommender.models.hybrid import HybridRecommender
 from recommender.ranking import Ranker
 
@@ -76,3 +78,36 @@ def test_cold_start_with_content_uses_stated_preferences_and_popularity(world):
     for item in result.items:
         assert "documentary" in {g.lower() for g in world.items[item.item_id].genres}
         assert "documentary" in item.reason
+
+
+def test_what_is_evaluated_is_what_the_ranker_serves(world):
+    # One scoring path: the evaluation's scores for a training user are the scores the ranking layer shows,
+    # whether it is given the user id or the user's history row with the id in the profile.
+    bases = [*POP_AND_KNN, {"name": "contemporary"}, {"name": "user_knn", "params": {"neighbours": 20}}]
+    model = HybridRecommender(bases=bases).fit(world.interactions, world.items)
+    ranker = Ranker(model, world.items)
+    for user in ("u0001", "u0042", "u0107"):
+        region = str(world.interactions.user_region[world.interactions.user_index[user]])
+        evaluated = model.score_user(user, ScoringContext(region=region))
+        lists = recommendation_lists(
+            model, world.interactions, np.array([world.interactions.user_index[user]]), 10
+        )
+        by_id = ranker.recommend(user, 10, ProfileContext(region=region), diversity=0.0, exploration=0.0)
+        by_row = ranker.recommend(
+            world.interactions.user_row(user),
+            10,
+            ProfileContext(region=region, user_id=user),
+            diversity=0.0,
+            exploration=0.0,
+        )
+        assert by_id.items == by_row.items
+        index = world.interactions.item_index
+        for item in by_id.items:
+            assert item.score == pytest.approx(float(evaluated[index[item.item_id]]), rel=1e-6)
+        # The ranker's list starts with the evaluated top 10 minus what the hard filters remove.
+        history = world.interactions.user_row(user)
+        allowed = candidates(
+            ranker.catalog, ProfileContext(region=region), Constraints(), history.indices
+        ).mask
+        expected = [int(i) for i in lists[0] if allowed[i]]
+        assert [index[i] for i in by_id.item_ids][: len(expected)] == expected
