@@ -99,6 +99,7 @@ class HybridRecommender(Recommender):
         seed: int = 0,
         max_validation_users: int = 3000,
         candidates_per_base: int = 50,
+        max_validation_interactions: int = 300_000,
     ) -> None:
         super().__init__()
         self.base_specs = [_spec(b) for b in bases]
@@ -114,6 +115,11 @@ class HybridRecommender(Recommender):
         self.seed = seed
         self.max_validation_users = max_validation_users
         self.candidates_per_base = candidates_per_base
+        if max_validation_interactions < 1:
+            raise ValueError(
+                f"max_validation_interactions must be at least 1, got {max_validation_interactions}"
+            )
+        self.max_validation_interactions = max_validation_interactions
         self.bases: list[Recommender] = []
         self.weights = np.empty(0, dtype=np.float64)
         self.labels: list[str] = []
@@ -128,17 +134,26 @@ class HybridRecommender(Recommender):
             "seed": self.seed,
             "max_validation_users": self.max_validation_users,
             "candidates_per_base": self.candidates_per_base,
+            "max_validation_interactions": self.max_validation_interactions,
         }
 
     @property
     def learned_weights(self) -> dict[str, float]:
-        """Base label -> learned blend weight, for manifests and reports."""
-        return {label: float(w) for label, w in zip(self.labels, self.weights, strict=True)}
+        """Base label -> learned blend weight, for manifests and reports; bases weighted 0 (not kept in the
+        model) are listed with 0."""
+        searched = {
+            key.removeprefix("weight."): value
+            for key, value in self.validation_report.items()
+            if key.startswith("weight.")
+        }
+        return searched | {label: float(w) for label, w in zip(self.labels, self.weights, strict=True)}
 
     # -- fitting -------------------------------------------------------------------------------------------
 
     def _fit(self, interactions: Interactions, items: ItemMetadata | None) -> None:
-        split = split_per_user(interactions, self.validation_fraction, seed=self.seed)
+        split = split_per_user(
+            self._validation_sample(interactions), self.validation_fraction, seed=self.seed
+        )
         positions, validation_bases = self._fit_bases(split.train, items, range(len(self.base_specs)))
         if not validation_bases:
             raise ValueError("no base model could be fitted on this data; see the log for why")
@@ -150,12 +165,44 @@ class HybridRecommender(Recommender):
             "hybrid blend weights learned: %s",
             ", ".join(f"{n}={w:.3f}" for n, w in zip(labels, weights, strict=True)),
         )
-        # Refit the same objects: what does not depend on the interactions (e.g. the content model's text
+        self.validation_report.update({f"weight.{n}": float(w) for n, w in zip(labels, weights, strict=True)})
+        # Only bases with a positive weight are refitted: the others would never be scored. The same objects
+        # are refitted, so what does not depend on the interactions (e.g. the content model's text
         # embeddings) stays cached in them instead of being computed twice.
-        refitted_positions, self.bases = self._fit_bases(interactions, items, positions, validation_bases)
+        used = [n for n, weight in enumerate(weights) if weight > 0]
+        refitted_positions, self.bases = self._fit_bases(
+            interactions, items, [positions[n] for n in used], [validation_bases[n] for n in used]
+        )
         self.weights = weights[[positions.index(p) for p in refitted_positions]]
-        self.labels = _labels(refitted_positions, self.bases)
+        self.labels = [labels[positions.index(p)] for p in refitted_positions]
         self._scale_cache = None
+
+    def _validation_sample(self, interactions: Interactions) -> Interactions:
+        """The interactions the weights are learned on: all of them, or above `max_validation_interactions`
+        the rows of randomly chosen users holding about that many. Every base is fitted twice (on the
+        validation split, then on everything); on a million interactions the first fit would otherwise cost
+        as much as the second, while a few hundred thousand already rank the bases' usefulness."""
+        matrix = interactions.matrix.tocsr()
+        if matrix.nnz <= self.max_validation_interactions:
+            return interactions
+        order = np.random.default_rng(self.seed).permutation(interactions.n_users)
+        counts = np.cumsum(np.diff(matrix.indptr)[order])
+        chosen = np.sort(order[: int(np.searchsorted(counts, self.max_validation_interactions)) + 1])
+        logger.info(
+            "hybrid learns its weights on %d of %d users (%d of %d interactions)",
+            len(chosen),
+            interactions.n_users,
+            int(np.diff(matrix.indptr)[chosen].sum()),
+            matrix.nnz,
+        )
+        times = interactions.timestamps
+        return Interactions(
+            interactions.user_ids[chosen],
+            interactions.item_ids,
+            matrix[chosen],
+            times.tocsr()[chosen] if times is not None else None,
+            interactions.user_region[chosen],
+        )
 
     def _fit_bases(
         self,

@@ -24,6 +24,9 @@ def test_regional_trending_and_global_popularity_read_differently():
     )
     assert reason_text([Contribution("popularity", "global", 0.3)], INPUTS) == "Popular on the service"
     assert reason_text([Contribution("popularity", "global:US", 0.3)], INPUTS) == "Popular in your country"
+    assert reason_text([Contribution("popularity", "contemporary", 0.3)], INPUTS) == (
+        "Popular around the times you watch"
+    )
 
 
 def test_the_two_strongest_kinds_are_told_and_matched_tags_are_added():

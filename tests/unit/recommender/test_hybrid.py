@@ -111,3 +111,33 @@ def test_what_is_evaluated_is_what_the_ranker_serves(world):
         ).mask
         expected = [int(i) for i in lists[0] if allowed[i]]
         assert [index[i] for i in by_id.item_ids][: len(expected)] == expected
+
+
+def test_bases_weighted_zero_are_not_refitted_but_reported(world):
+    # Two item-item models of the same clustered taste: the weaker one adds nothing and gets weight 0.
+    bases = [
+        {"name": "item_knn", "params": {"weighting": "cosine"}},
+        {"name": "ease", "params": {"regularization": 50.0}},
+        {"name": "popularity"},
+    ]
+    model = HybridRecommender(bases=bases).fit(world.interactions, world.items)
+    unused = {label for label, weight in model.learned_weights.items() if weight == 0}
+    assert unused, model.learned_weights  # the premise of this test
+    assert set(model.learned_weights) == {"item_knn", "ease", "popularity"}
+    assert set(model.labels) == set(model.learned_weights) - unused
+    assert all(weight > 0 for weight in model.weights)
+    assert [base.name for base in model.bases] == model.labels
+
+
+def test_weights_are_learned_on_a_sample_of_users_above_the_interaction_limit(world, caplog):
+    caplog.set_level("INFO")
+    limit = world.interactions.matrix.nnz // 4
+    model = HybridRecommender(bases=POP_AND_KNN, max_validation_interactions=limit).fit(
+        world.interactions, world.items
+    )
+    assert "learns its weights on" in caplog.text
+    # The final model is still fitted on every interaction.
+    assert model.bases[-1].data is world.interactions
+    assert model.learned_weights["item_knn"] > model.learned_weights["popularity"]
+    with pytest.raises(ValueError, match="max_validation_interactions must be at least 1"):
+        HybridRecommender(max_validation_interactions=0)
