@@ -10,6 +10,7 @@ result to "exhausted" and ends the form; action_playback_done then opens the tic
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -53,6 +54,19 @@ def known_code(code: str | None) -> bool:
     return bool(code) and code != NO_CODE and playback.find_code(code) is not None
 
 
+def device_named_in(text: str) -> str | None:
+    """The device an answer names: the whole answer ("tv", "iPhone"), else one of its word pairs or words, so
+    "on my samsung tv" and "the kids' ipad" work as well (the services know the kinds and their aliases)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    for candidate in (text.lower(), *(" ".join(pair) for pair in pairwise(words)), *words):
+        try:
+            playback.next_step(candidate)
+        except InvalidRequest:
+            continue
+        return candidate
+    return None
+
+
 class ValidatePlaybackForm(SupportFormValidator):
     form = forms.PLAYBACK_FORM
 
@@ -71,12 +85,11 @@ class ValidatePlaybackForm(SupportFormValidator):
     def validate_playback_device(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        device = clean(value, MAX_DEVICE_CHARS).lower()
-        if not device:
+        answer = clean(value, MAX_DEVICE_CHARS)
+        if not answer:
             return {"playback_device": None}
-        try:
-            playback.next_step(device)
-        except InvalidRequest:
+        device = device_named_in(answer)
+        if device is None:
             dispatcher.utter_message(
                 text="I don't know that kind of device. Which one are you watching on?",
                 buttons=[b.as_dict() for b in DEVICE_BUTTONS],

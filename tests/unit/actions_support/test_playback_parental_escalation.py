@@ -29,7 +29,8 @@ def test_known_code_walks_the_steps_then_escalates(chat, world, engine) -> None:
         "don't know that kind of device" in unknown.text
         and '/playback_problem{"device":"tv"}' in unknown.payloads
     )
-    conversation.say("tv", "inform")
+    named = conversation.say("on the samsung tv in the living room", "inform")
+    assert named.slots["playback_device"] == "tv" and named.actions[-1] == "utter_ask_playback_error_code"
     first = conversation.say("it says HDCP-4K", "inform", {"error_code": "hdcp 4k"})
     assert "Error HDCP-4K usually means 4K is blocked" in first.text and "HDMI port" in first.text
     assert first.slots["playback_error_code"] == "HDCP-4K" and "playback_symptoms" not in first.slots
