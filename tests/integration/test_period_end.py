@@ -4,11 +4,12 @@ audited as "system:period-end", and `marquee jobs period-end` drives it."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accountdb.engine import session_scope
 from accountdb.models import (
@@ -300,3 +301,29 @@ def test_the_command_refuses_bad_input(sqlite_url, capsys):
     # An empty (never migrated) database.
     assert main(["jobs", "period-end", "--database-url", sqlite_url]) == 1
     assert "Run `marquee migrate` first" in capsys.readouterr().err
+
+
+def test_two_runs_at_once_apply_each_change_once(migrated_engine, world):
+    reports = []
+    runs = [
+        threading.Thread(target=lambda: reports.append(run_period_end(migrated_engine, PERIOD_END)))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=120)
+    assert len(reports) == 2 and all(report.failures == [] for report in reports)
+    # Whichever run got to a subscription first applied it; the other found nothing left to do.
+    assert sum(len(report.changes) for report in reports) == 5
+    with session_scope(migrated_engine) as session:
+        renewals = session.scalars(select(Invoice.number).where(Invoice.period_start == PERIOD_END)).all()
+        assert len(renewals) == len(set(renewals)) == 2
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditLogEntry)
+                .where(AuditLogEntry.actor == "system:period-end")
+            )
+            == 5
+        )
