@@ -51,6 +51,8 @@ from assistant.timed_action_server import TIMINGS_ENV  # noqa: E402
 from accountdb.engine import make_engine  # noqa: E402
 
 RASA = REPO / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = REPO / ".venv-rasa" / "bin" / "python"
+PROFILED_RASA = REPO / "bench" / "assistant" / "profiled_rasa.py"
 PYTHON = REPO / ".venv" / "bin" / "python"
 MARQUEE_CLI = REPO / ".venv" / "bin" / "marquee"
 MODEL = REPO / "models" / "marquee.tar.gz"
@@ -63,6 +65,8 @@ PARSE_REQUESTS = 100
 ACTIONS_WARM_TIMEOUT_SECONDS = 600
 # What actions/services.py and actions/actions.py log when the background warm-up ends.
 WARM_DONE, WARM_FAILED = "action services warm", "warm-up failed"
+# Names of the process trees whose CPU time is taken per phase.
+RASA_CPU, ACTIONS_CPU = "Rasa server", "action server"
 
 logger = logging.getLogger("assistant_bench")
 
@@ -138,8 +142,13 @@ def drive(
     api_token: str,
     args: argparse.Namespace,
     timings_path: Path | None,
+    action_server: servers.Server | None = None,
 ) -> None:
-    """Warm-up, then concurrency 1 and the high concurrency; memory is sampled throughout."""
+    """Warm-up, then concurrency 1 and the high concurrency; memory is sampled throughout, and the CPU time
+    of the Rasa server (and the action server) is taken around each phase."""
+    cpu_pids = {RASA_CPU: rasa.process.pid}
+    if action_server is not None:
+        cpu_pids[ACTIONS_CPU] = action_server.process.pid
     with servers.MemorySampler(rasa.process.pid) as memory:
         run.startup_seconds = servers.wait_until_up(
             rasa, f"{base_url}/status", timeout=STARTUP_TIMEOUT_SECONDS, params={"token": api_token}
@@ -154,19 +163,24 @@ def drive(
         )  # fmt: skip
         offset = timings_path.stat().st_size if timings_path and timings_path.exists() else 0
         for concurrency, messages in ((1, args.messages_c1), (args.concurrency, args.messages_c16)):
+            cpu_before = {name: servers.tree_cpu_seconds(pid) for name, pid in cpu_pids.items()}
             phase = asyncio.run(
                 load.run_phase(
                     base_url, player, label=f"{run.name} c={concurrency}", concurrency=concurrency,
                     messages=messages, progress=not args.no_progress,
                 )
             )  # fmt: skip
+            phase.server_cpu_seconds = {
+                name: servers.tree_cpu_seconds(pid) - cpu_before[name] for name, pid in cpu_pids.items()
+            }
             run.phases[concurrency] = phase
             if timings_path is not None:
                 run.action_calls[concurrency], offset = read_action_calls(timings_path, offset)
             logger.info(
-                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty replies",
+                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty replies, "
+                "Rasa CPU %.1f ms/message",
                 run.name, concurrency, phase.messages, phase.percentile(50), phase.percentile(95),
-                phase.throughput, len(phase.errors), phase.silent_replies,
+                phase.throughput, len(phase.errors), phase.silent_replies, phase.cpu_ms_per_message(RASA_CPU),
             )  # fmt: skip
         texts = [message for script in player.scripts for message in script.messages if "{" not in message]
         run.parse_ms = asyncio.run(
@@ -201,6 +215,19 @@ def prepare_bare_bot(workdir: Path, reuse: Path | None, notes: list[str]) -> tup
     return bot_dir, ""
 
 
+def rasa_command(args: argparse.Namespace, profile_name: str) -> list[str]:
+    """`rasa`, or with --profile-rasa DIR, `rasa` under cProfile writing DIR/<profile_name>.prof on exit."""
+    if args.profile_rasa is None:
+        return [str(RASA)]
+    return [
+        str(RASA_PYTHON),
+        str(PROFILED_RASA),
+        "--output",
+        str(args.profile_rasa / f"{profile_name}.prof"),
+        "--",
+    ]
+
+
 def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> AssistantRun:
     run = AssistantRun("bare rasa init")
     env = base_env(workdir)
@@ -211,7 +238,7 @@ def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> A
     rasa = servers.start(
         "bare Rasa server",
         [
-            str(RASA), "run", "--model", str(bot_dir / "models"), "--enable-api", "--auth-token", api_token,
+            *rasa_command(args, "bare"), "run", "--model", str(bot_dir / "models"), "--enable-api", "--auth-token", api_token,
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
             "--interface", "127.0.0.1", "--port", str(port),
         ],
@@ -303,7 +330,7 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
         rasa = servers.start(
             "Marquee Rasa server",
             [
-                str(RASA), "run", "--model", str(model_copy), "--endpoints", "bot/endpoints.yml",
+                *rasa_command(args, "marquee"), "run", "--model", str(model_copy), "--endpoints", "bot/endpoints.yml",
                 "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", api_token,
                 "--interface", "127.0.0.1", "--port", str(rasa_port),
             ],
@@ -312,7 +339,7 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
         started.append(rasa)
         drive(
             run, rasa, f"http://127.0.0.1:{rasa_port}", player,
-            api_token=api_token, args=args, timings_path=timings_path,
+            api_token=api_token, args=args, timings_path=timings_path, action_server=actions,
         )  # fmt: skip
         tracebacks = actions.log_tail(1_000_000).count("Traceback")
         if tracebacks:
@@ -343,6 +370,11 @@ def _rate(value: float) -> str:
 
 def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f}" if kib else "n/a"
+
+
+def _cpu(phase: load.PhaseResult, server: str) -> str:
+    value = phase.cpu_ms_per_message(server)
+    return "n/a" if np.isnan(value) else f"{value:.1f}"
 
 
 def _verdict(ok: bool | None) -> str:
@@ -378,6 +410,11 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
         rows.append((f"messages / errors / empty replies, c={concurrency}",
                      f"{b.messages} / {len(b.errors)} / {b.silent_replies}",
                      f"{m.messages} / {len(m.errors)} / {m.silent_replies}", "", ""))  # fmt: skip
+        rows.append((f"Rasa server CPU per message, c={concurrency} (ms)",
+                     _cpu(b, RASA_CPU), _cpu(m, RASA_CPU), "", ""))  # fmt: skip
+        if concurrency == 1:
+            rows.append((f"action server CPU per message, c={concurrency} (ms)", "none",
+                         _cpu(m, ACTIONS_CPU), "", ""))  # fmt: skip
         rows.append((f"1-min load average before c={concurrency}", f"{b.load_average:.1f}",
                      f"{m.load_average:.1f}", "", ""))  # fmt: skip
     rows += [
@@ -529,6 +566,11 @@ def main() -> int:
     parser.add_argument("--keep-workdir", action="store_true",
                         help="keep the temporary folder with the bots, database and server logs")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    parser.add_argument("--only", choices=["marquee", "bare"],
+                        help="measure one assistant only (for profiling; the comparison needs both)")  # fmt: skip
+    parser.add_argument("--profile-rasa", type=Path, metavar="DIR",
+                        help="run each Rasa server under cProfile (bench/assistant/profiled_rasa.py) and write "
+                        "DIR/marquee.prof and DIR/bare.prof; the figures are then slowed by the profiler")  # fmt: skip
     args = parser.parse_args()
     if min(args.messages_c1, args.messages_c16, args.concurrency) < 1:
         parser.error("message counts and concurrency must be at least 1")
@@ -549,13 +591,19 @@ def main() -> int:
     ]
     workdir = Path(tempfile.mkdtemp(prefix="marquee-assistant-bench-"))
     try:
-        model = ensure_marquee_model(notes)
-        bare = measure_bare(workdir, args, notes)
-        marquee = (
-            measure_marquee(workdir, model, args, notes)
-            if model
-            else AssistantRun("Marquee", failure="no trained model; see notes")
-        )
+        if args.profile_rasa is not None:
+            args.profile_rasa.mkdir(parents=True, exist_ok=True)
+            notes.append(f"Rasa ran under cProfile (profiles in {args.profile_rasa}): figures are inflated.")
+        bare = AssistantRun("bare rasa init", failure="not measured (--only marquee)")
+        marquee = AssistantRun("Marquee", failure="not measured (--only bare)")
+        if args.only != "bare":
+            model = ensure_marquee_model(notes)
+            if model is None:
+                marquee.failure = "no trained model; see notes"
+        if args.only != "marquee":
+            bare = measure_bare(workdir, args, notes)
+        if args.only != "bare" and model is not None:
+            marquee = measure_marquee(workdir, model, args, notes)
     finally:
         if args.keep_workdir:
             logger.info("kept %s (bots, database, server logs)", workdir)

@@ -40,6 +40,8 @@ class PhaseResult:
     silent_replies: int = 0
     wall_seconds: float = 0.0
     load_average: float = 0.0
+    # CPU seconds each server (process tree) used during the phase, by server name.
+    server_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -58,6 +60,11 @@ class PhaseResult:
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    def cpu_ms_per_message(self, server: str) -> float:
+        if server not in self.server_cpu_seconds or not self.messages:
+            return float("nan")
+        return 1000 * self.server_cpu_seconds[server] / self.messages
 
     @property
     def throughput(self) -> float:

@@ -144,6 +144,27 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User plus system CPU time of `root` and its live descendants (and of children they already reaped).
+
+    Wall-clock latency on a shared machine moves with everyone else's load; CPU time per message is the
+    work a server did, whatever else ran beside it.
+    """
+    total_ticks = 0
+    for pid in process_tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue  # exited between the listing and the read
+        # Fields after the command name: utime, stime, cutime, cstime are the 12th-15th.
+        fields = stat.rsplit(")", 1)[1].split()
+        total_ticks += sum(int(value) for value in fields[11:15])
+    return total_ticks / CLOCK_TICKS
+
+
 class MemorySampler:
     """Samples the summed VmRSS of a process tree in a background thread; keeps the peak.
 
