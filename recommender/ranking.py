@@ -35,6 +35,7 @@ from recommender.models.base import (
     Recommender,
     ScoringContext,
     as_history,
+    single_threaded_blas,
     top_k,
 )
 from recommender.models.popularity import PopularityRecommender
@@ -56,6 +57,8 @@ HEAD_SHARE = 0.2
 # share of the catalog has them, otherwise co-occurrence (shared audiences) stands in.
 MIN_TAG_COVERAGE = 0.5
 EXPLAIN_TOP = 5
+# Feature matrices at most this wide are handled dense in MMR.
+DENSE_FEATURES = 256
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,18 @@ class Ranker:
             raise ValueError(f"diversity must be between 0 and 1, got {diversity}")
         if not 0.0 <= exploration < 1.0:
             raise ValueError(f"exploration must be a fraction below 1, got {exploration}")
+        with single_threaded_blas():
+            return self._recommend(user_or_history, k, profile, constraints, diversity, exploration)
+
+    def _recommend(
+        self,
+        user_or_history: str | sp.spmatrix | np.ndarray,
+        k: int,
+        profile: ProfileContext | None,
+        constraints: Constraints | None,
+        diversity: float,
+        exploration: float,
+    ) -> RecommendationResult:
         profile = profile or ProfileContext()
         constraints = constraints or Constraints()
         history = self.history(user_or_history)
@@ -293,11 +308,14 @@ def mmr(
     low, high = rel.min(), rel.max()
     rel = (rel - low) / (high - low) if high > low else np.ones_like(rel)
     block = features[pool]
-    similarity = (block @ block.T).toarray()
-    max_similarity = np.zeros(len(pool))
-    if selected:
-        earlier = features[np.asarray(selected)]
-        max_similarity = (block @ earlier.T).toarray().max(axis=1)
+    earlier = features[np.asarray(selected, dtype=np.int64)]
+    if features.shape[1] <= DENSE_FEATURES:
+        # Tag features are a few dozen columns: dense products are cheaper than sparse ones at this size.
+        block, earlier = block.toarray(), earlier.toarray()
+        similarity, to_earlier = block @ block.T, block @ earlier.T
+    else:
+        similarity, to_earlier = (block @ block.T).toarray(), (block @ earlier.T).toarray()
+    max_similarity = to_earlier.max(axis=1) if selected else np.zeros(len(pool))
     taken = np.zeros(len(pool), dtype=bool)
     chosen: list[int] = []
     for _ in range(min(n, len(pool))):

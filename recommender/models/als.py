@@ -79,8 +79,7 @@ class ALSRecommender(Recommender):
         self.iterations = iterations
         self.random_state = random_state
         self.num_threads = num_threads
-        self.item_factors = np.empty((0, factors), dtype=np.float32)
-        self._gram = np.empty((0, 0), dtype=np.float64)
+        self._set_item_factors(np.empty((0, factors), dtype=np.float32))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -127,24 +126,35 @@ class ALSRecommender(Recommender):
     def _set_item_factors(self, item_factors: np.ndarray) -> None:
         self.item_factors = item_factors
         factors64 = item_factors.astype(np.float64)
-        self._gram = factors64.T @ factors64
+        self._regularized_gram = factors64.T @ factors64 + self.regularization * np.eye(factors64.shape[1])
+        self._fold_in_cache: tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
-    def _system(self, history: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A, the liked history items, their confidences and their factors."""
+    def _fold_in(self, history: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The liked history items, their confidences, and A^-1 y_i for each of them (one column each).
+
+        The user factor is sum_i c_i A^-1 y_i, and item i's share of score j is c_i y_j . A^-1 y_i, so one
+        solve serves the score and every explanation of the same history; the last one is kept, because a
+        recommendation scores a history and then explains its titles."""
+        key = history.indices.tobytes() + b"|" + history.data.tobytes()
+        cached = self._fold_in_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
         confidence = self.alpha * history.data.astype(np.float64)
         factors = self.item_factors[history.indices].astype(np.float64)
-        system = self._gram + self.regularization * np.eye(self._gram.shape[0])
-        system += factors.T @ ((np.abs(confidence) - 1.0)[:, np.newaxis] * factors)
+        system = self._regularized_gram + factors.T @ ((np.abs(confidence) - 1.0)[:, np.newaxis] * factors)
         liked = confidence > 0
-        return system, history.indices[liked], confidence[liked], factors[liked]
+        solved = np.linalg.solve(system, factors[liked].T)
+        result = (history.indices[liked], confidence[liked], solved)
+        self._fold_in_cache = (key, result)
+        return result
 
     def user_factor(self, history: sp.csr_matrix) -> np.ndarray:
         history = as_history(history, self.data.n_items)
         if history.nnz == 0:
             return np.zeros(self.item_factors.shape[1], dtype=np.float32)
         with single_threaded_blas():
-            system, _, confidence, factors = self._system(history)
-            return np.linalg.solve(system, factors.T @ confidence).astype(np.float32)
+            _, confidence, solved = self._fold_in(history)
+            return (solved @ confidence).astype(np.float32)
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         user_factor = self.user_factor(history)
@@ -176,13 +186,10 @@ class ALSRecommender(Recommender):
             return [[] for _ in item_indices]
         targets = np.asarray(item_indices, dtype=np.int64)
         with single_threaded_blas():
-            # One solve per history, shared by every title explained: row i of `solved` is A^-1 y_i, so
-            # its dot with y_j is history item i's share of score j.
-            system, liked, confidence, factors = self._system(history)
-            solved = np.linalg.solve(system, factors.T).T
-            parts = confidence[:, np.newaxis] * (solved @ self.item_factors[targets].T.astype(np.float64))
+            liked, confidence, solved = self._fold_in(history)
+            parts = confidence[:, np.newaxis] * (solved.T @ self.item_factors[targets].T.astype(np.float64))
         sources = self.data.item_ids[liked]
-        return [largest_contributions("item", sources, parts[:, c], top) for c in range(len(targets))]
+        return largest_contributions("item", sources, parts, top)
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {"item_factors": self.item_factors}

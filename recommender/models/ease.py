@@ -181,7 +181,7 @@ class EASERecommender(Recommender):
         parts = weights[:, np.newaxis] * self.weights[np.ix_(rows, np.maximum(columns, 0))]
         parts[:, columns < 0] = 0.0
         sources = self.data.item_ids[catalog]
-        return [largest_contributions("item", sources, parts[:, c], top) for c in range(len(columns))]
+        return largest_contributions("item", sources, parts, top)
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {"modelled": self.modelled, "weights": self.weights}

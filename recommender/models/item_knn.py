@@ -193,7 +193,7 @@ class ItemKNNRecommender(Recommender):
         block = self.similarity[history.indices][:, np.asarray(item_indices, dtype=np.int64)].toarray()
         parts = history.data[:, np.newaxis] * block
         sources = self.data.item_ids[history.indices]
-        return [largest_contributions("item", sources, parts[:, c], top) for c in range(parts.shape[1])]
+        return largest_contributions("item", sources, parts, top)
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {

@@ -48,6 +48,7 @@ class PopularityRecommender(Recommender):
         self.region_codes = np.empty(0, dtype="<U1")
         self.region_counts = sp.csr_matrix((0, 0), dtype=np.float32)
         self.region_users = np.empty(0, dtype=np.float32)
+        self._region_scores: dict[int, np.ndarray] = {}
 
     @property
     def params(self) -> dict[str, Any]:
@@ -75,6 +76,7 @@ class PopularityRecommender(Recommender):
         )
         self.region_counts = (indicator @ weights).tocsr().astype(np.float32)
         self.region_users = np.asarray(indicator.sum(axis=1)).ravel().astype(np.float32)
+        self._region_scores = {}
 
     def _decayed(self, interactions: Interactions, liked: sp.csr_matrix) -> sp.csr_matrix:
         times = interactions.timestamps
@@ -87,15 +89,21 @@ class PopularityRecommender(Recommender):
         return sp.csr_matrix(liked.multiply(decay), dtype=np.float32)
 
     def score_region(self, region: str | None) -> np.ndarray:
-        """Popularity share per title in `region`; the global share when the region is unknown or not given."""
+        """Popularity share per title in `region`; the global share when the region is unknown or not given.
+
+        A fresh array each time (callers may change it), copied from one computed once per region: every
+        recommendation asks for it several times."""
         row = self._region_row(region)
         if row is None:
             return self.global_share.copy()
-        counts = np.asarray(self.region_counts[row].todense()).ravel()
-        shrunk = (counts + self.region_prior * self.global_share) / (
-            self.region_users[row] + self.region_prior
-        )
-        return shrunk.astype(np.float32)
+        cached = self._region_scores.get(row)
+        if cached is None:
+            counts = np.asarray(self.region_counts[row].todense()).ravel()
+            shrunk = (counts + self.region_prior * self.global_share) / (
+                self.region_users[row] + self.region_prior
+            )
+            cached = self._region_scores[row] = shrunk.astype(np.float32)
+        return cached.copy()
 
     def _region_row(self, region: str | None) -> int | None:
         if not region:
@@ -157,3 +165,4 @@ class PopularityRecommender(Recommender):
             (state["region_counts_data"], state["region_counts_indices"], state["region_counts_indptr"]),
             shape=(len(self.region_codes), len(self.global_share)),
         )
+        self._region_scores = {}

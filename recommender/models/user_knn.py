@@ -138,7 +138,7 @@ class UserKNNRecommender(Recommender):
         ratings = self.user_items[users][:, np.asarray(item_indices, dtype=np.int64)].toarray()
         parts = similarity[:, np.newaxis] * ratings
         sources = self.data.user_ids[users]
-        return [largest_contributions("user", sources, parts[:, c], top) for c in range(parts.shape[1])]
+        return largest_contributions("user", sources, parts, top)
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         return {}
