@@ -14,6 +14,9 @@ from actions.conversation import Turn
 
 RECENT_INTENTS = 10
 TRANSCRIPT_TURNS = 20
+# The ticket service keeps the latest whole turns that fit its excerpt (4,000 characters): one very long
+# message would push itself and every turn before it out. Each turn is cut to this length instead.
+MAX_TURN_CHARS = 500
 # Never copied into a ticket: the sealed PIN is useless to an agent, and previews repeat what the
 # transcript already says.
 SLOTS_KEPT_OUT_OF_TICKETS = frozenset({"parental_pin", "requested_slot"})
@@ -45,14 +48,20 @@ def recent_intents(turn: Turn, limit: int = RECENT_INTENTS) -> tuple[str, ...]:
 
 
 def transcript(turn: Turn, limit: int = TRANSCRIPT_TURNS) -> tuple[TranscriptTurn, ...]:
-    """The latest user and bot messages, oldest first, each redacted."""
+    """The latest user and bot messages, oldest first, each redacted and at most MAX_TURN_CHARS long."""
     lines = []
     for event in turn.events:
         speaker = {"user": "subscriber", "bot": "assistant"}.get(event.get("event", ""))
         text = event.get("text")
         if speaker and isinstance(text, str) and text.strip():
-            lines.append(TranscriptTurn(speaker, redact(text)))
+            lines.append(TranscriptTurn(speaker, shortened(redact(" ".join(text.split())))))
     return tuple(lines[-limit:])
+
+
+def shortened(text: str) -> str:
+    """`text` cut to MAX_TURN_CHARS, marked with an ellipsis. Cut after redacting, so that the cut can never
+    leave part of a card number that redaction would no longer recognise."""
+    return text if len(text) <= MAX_TURN_CHARS else text[: MAX_TURN_CHARS - 1] + "…"
 
 
 def ticket_slots(slots: dict[str, Any]) -> dict[str, Any]:
