@@ -892,8 +892,9 @@ def test_parental_controls_set_the_limit_and_keep_only_a_hash_of_the_pin(stack, 
         assert verify_secret(pin, kids.pin_hash)
     for replies in conversation.said:
         assert pin not in replies.text, replies.text
-    slot_values = [e.get("value") for e in conversation.tracker()["events"] if e.get("event") == "slot"]
-    assert pin not in json.dumps(slot_values), "the PIN was written to a slot"
+    # The channel hides a PIN typed at the PIN step, so not even the user event in the tracker holds it.
+    assert pin not in json.dumps(conversation.tracker()), "the PIN is in Rasa's tracker"
+    assert pin not in conversation.story()
     assert conversation.tracker()["slots"].get("parental_pin") is None
     assert pin not in json.dumps([a.details for a in audits(db, who)])
 
@@ -1024,23 +1025,35 @@ def test_another_accounts_device_and_invoice_cannot_be_reached_through_payloads(
     assert tickets_of(db, alice.account_id) == [] and audits(db, alice) == []
 
 
+def test_junk_typed_where_the_device_is_asked_is_asked_again_not_taken_for_another_flow(stack, db) -> None:
+    who = new_subscriber(stack, db)
+    conversation = chat_as(stack, who)
+    conversation.say("the video won't play")
+    replies = conversation.say(HTML[:30])
+    assert "I don't know that kind of device" in replies.text, conversation.transcript()
+    assert conversation.tracker()["active_loop"].get("name") == "playback_form", conversation.transcript()
+
+
 def test_hostile_text_in_free_text_slots_gets_sane_replies_and_is_stored_inertly(stack, db) -> None:
     who = new_subscriber(stack, db)
     conversation = chat_as(stack, who)
     conversation.say("the video won't play")
-    conversation.say(HTML[:30])  # not a device: asked again
     conversation.say('/playback_problem{"device":"web"}')
-    asked = conversation.say(SQL)  # the error-code slot, free text: unknown code kept as typed (40 chars)
-    assert asked.text.strip(), conversation.transcript()
-    done = conversation.say(f"{HTML} {TEMPLATE}")  # symptoms nobody has steps for: escalated
-    [ticket] = tickets_of(db, who.account_id)
-    assert ticket.reference in done.text, conversation.transcript()
+    asked = conversation.say(SQL)  # the error-code slot, free text: an unknown code is kept as typed
+    assert "What happens exactly?" in asked.text, conversation.transcript()
+    done = conversation.say(f"{HTML} {TEMPLATE}")  # symptoms nobody has steps for: escalated at once
+    tickets = tickets_of(db, who.account_id)
+    assert len(tickets) == 1, conversation.transcript()
+    [ticket] = tickets
+    assert ticket.reference in done.text and "I don't have fix-up steps" in done.text, (
+        conversation.transcript()
+    )
     for replies in conversation.said:
         assert replies.text.strip(), "a hostile message got no reply"
         assert "<script>" not in replies.text and "{{" not in replies.text, replies.text
     details = ticket.context["details"]
-    assert details["error_code"] == SQL[:40], details
-    assert details["symptoms"] == f"{HTML} {TEMPLATE}"[:300], details
+    assert details["error_code"] == SQL, details
+    assert details["symptoms"] == f"{HTML} {TEMPLATE}", details
     assert f"Subscriber: {SQL}" in ticket.transcript_excerpt
     assert f"Subscriber: {HTML} {TEMPLATE}" in ticket.transcript_excerpt
     assert inspect(db).has_table("support_tickets")
@@ -1056,14 +1069,19 @@ def test_hostile_and_very_long_cancellation_reasons_are_kept_inert_and_short(sta
     confirm = conversation.say(offer.button("cancel anyway"))
     conversation.say(confirm.button("Yes"))
     [entry] = audits(db, who, "subscription.cancel_at_period_end")
-    assert entry.details["note"] == " ".join(reason.split())[:500]
+    # Kept as typed, up to 500 characters (the validator and the service both collapse and trim spaces).
+    assert entry.details["note"] == " ".join(reason.split())[:500].strip()
     assert subscription_of(db, who).cancel_at_period_end is True
-    hostile_agent = conversation.say(f"let me talk to a person {HOSTILE}")
-    [ticket] = tickets_of(db, who.account_id)
-    assert ticket.reference in hostile_agent.text
-    assert SQL in ticket.subject and HTML in ticket.subject, ticket.subject
-    assert TEMPLATE in ticket.transcript_excerpt, ticket.transcript_excerpt
-    assert inspect(db).has_table("subscriptions")
+    agent = conversation.say("let me talk to a person")
+    tickets = tickets_of(db, who.account_id)
+    assert len(tickets) == 1, conversation.transcript()
+    [ticket] = tickets
+    assert ticket.reference in agent.text
+    excerpt = ticket.transcript_excerpt.splitlines()
+    assert excerpt[0] == "Subscriber: cancel my subscription", excerpt
+    hostile = next(line for line in excerpt if line.startswith("Subscriber: my budget is tight"))
+    assert hostile.startswith(f"Subscriber: my budget is tight {HOSTILE} blah") and len(hostile) < 600
+    assert inspect(db).has_table("subscriptions") and inspect(db).has_table("support_tickets")
 
 
 def test_card_numbers_and_passwords_typed_in_support_flows_are_warned_and_masked_everywhere(
@@ -1072,19 +1090,31 @@ def test_card_numbers_and_passwords_typed_in_support_flows_are_warned_and_masked
     who = new_subscriber(stack, db)
     conversation = chat_as(stack, who)
     conversation.say("cancel my subscription")
-    offer = conversation.say(f"the cost is over my budget, my card is {CARD} so charge less")
+    # Typed as the reason for cancelling: warned once, and the reason kept (as the note) with the card masked.
+    offer = conversation.say(f"honestly the monthly cost is more than my budget {CARD}")
     assert offer.texts[0] == CARD_WARNING, offer.texts
     assert sum(map(is_warning, offer.texts)) == 1, offer.texts
+    assert "cheaper Basic plan" in offer.text, conversation.transcript()
     confirm = conversation.say(offer.button("cancel anyway"))
     conversation.say(confirm.button("Yes"))
     [entry] = audits(db, who, "subscription.cancel_at_period_end")
-    assert "[card number removed, ending 1111]" in entry.details["note"], entry.details
-
-    agent = conversation.say(f"let me talk to a person, my password is {PASSWORD}! and card {CARD}")
-    assert agent.texts[0].startswith(CARD_WARNING) and PASSWORD_WARNING in agent.texts[0], agent.texts
-    assert sum(map(is_warning, agent.texts)) == 1, agent.texts
-    [ticket] = tickets_of(db, who.account_id)
+    assert entry.details["note"] == (
+        "honestly the monthly cost is more than my budget [card number removed, ending 1111]"
+    ), entry.details
+    # A password while describing a problem, then a card number while asking for a person.
+    password_turn = conversation.say(f"it keeps buffering and my password is {PASSWORD}")
+    assert password_turn.texts[0] == PASSWORD_WARNING, password_turn.texts
+    agent = conversation.say(f"talk to an agent please {CARD}")
+    assert agent.texts[0] == CARD_WARNING and sum(map(is_warning, agent.texts)) == 1, agent.texts
+    tickets = tickets_of(db, who.account_id)
+    assert len(tickets) == 1, conversation.transcript()
+    [ticket] = tickets
     assert ticket.reference in agent.text
+    assert "[password removed]" in ticket.transcript_excerpt, ticket.transcript_excerpt
+    assert (
+        "Subscriber: talk to an agent please [card number removed, ending 1111]" in ticket.transcript_excerpt
+    )
+    assert "ending 1111" in ticket.subject, ticket.subject
     stored = {
         "ticket": json.dumps([ticket.subject, ticket.context, ticket.transcript_excerpt]),
         "audit": json.dumps([a.details for a in audits(db, who)]),
@@ -1095,4 +1125,3 @@ def test_card_numbers_and_passwords_typed_in_support_flows_are_warned_and_masked
     for where, text in stored.items():
         for secret in (*CARD_FORMS, PASSWORD, PASSWORD.lower()):
             assert secret not in text, (where, secret)
-    assert "[password removed]" in ticket.transcript_excerpt and "ending 1111" in ticket.transcript_excerpt
