@@ -52,10 +52,13 @@ from recommender.ranking import Ranker  # noqa: E402
 MOVIETWEETINGS = ROOT.parent / "shared" / "datasets" / "movietweetings-100k"
 RESULTS = ROOT / "bench" / "results" / "recommender.md"
 EASE_GRID = (100.0, 200.0, 500.0)
+# The ALS grid spans weak to strong regularisation: on sparse data like MovieTweetings the strong end wins
+# (see recommender/models/als.py), so a grid without it would be a straw-man baseline.
 ALS_GRID = (
     {"alpha": 10.0, "regularization": 1.0},
     {"alpha": 40.0, "regularization": 10.0},
-    {"alpha": 5.0, "regularization": 0.1},
+    {"alpha": 20.0, "regularization": 100.0},
+    {"alpha": 40.0, "regularization": 300.0},
 )
 TUNING_USERS = 2000
 TARGET_GAIN = 0.03
@@ -268,11 +271,27 @@ def latency() -> None:
     say(
         f"{data.n_users} users, {data.n_items} titles, {data.matrix.nnz} distinct interactions (1,000,000 events)."
     )
-    model = HybridRecommender()
-    started, cpu = time.perf_counter(), time.process_time()
-    model.fit(data, items)
-    fit_wall, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
-    say(f"- fit of the default model (hybrid): {fit_wall:.1f} s wall, {fit_cpu:.1f} s CPU of this process")
+    # Cold: an empty embedding cache, so every title is encoded (and the encoder model loaded). Warm: the
+    # same catalog again with the cache that fit left, as when a catalog is refitted on new interactions.
+    with tempfile.TemporaryDirectory() as cache_home:
+        previous = os.environ.get("MARQUEE_DATA_DIR")
+        os.environ["MARQUEE_DATA_DIR"] = cache_home
+        try:
+            for label in ("cold embedding cache", "warm embedding cache"):
+                model = HybridRecommender()
+                started, cpu = time.perf_counter(), time.process_time()
+                model.fit(data, items)
+                fit_wall, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
+                say(
+                    f"- fit of the default model (hybrid), {label}: {fit_wall:.1f} s wall, {fit_cpu:.1f} s CPU "
+                    f"of this process (load average {os.getloadavg()[0]:.1f}); target <= 60 s on 2 cores: "
+                    f"{'PASS' if fit_wall <= 60 else 'FAIL'}"
+                )
+        finally:
+            if previous is None:
+                os.environ.pop("MARQUEE_DATA_DIR", None)
+            else:
+                os.environ["MARQUEE_DATA_DIR"] = previous
     say(f"  bases: {', '.join(f'{k} {v:.3f}' for k, v in model.learned_weights.items())}")
 
     ranker = Ranker(model, items)
@@ -304,7 +323,8 @@ def latency() -> None:
         cpu.append(time.thread_time() - started_cpu)
         assert all(item.reason for item in result.items)
     say(
-        f"- top-20 with filters, constraints, diversity, exploration and reasons: {percentiles(samples, cpu)}"
+        f"- top-20 with filters, constraints, diversity, exploration and reasons: {percentiles(samples, cpu)}; "
+        f"target CPU p99 <= 5 ms: {'PASS' if np.percentile(cpu, 99) <= 0.005 else 'FAIL'}"
     )
 
     fold, fold_cpu, fold_next, fold_next_cpu = [], [], [], []
@@ -317,8 +337,15 @@ def latency() -> None:
         ranker.recommend(updated, 20, profile, constraints)
         fold_next.append(time.perf_counter() - started)
         fold_next_cpu.append(time.thread_time() - started_cpu)
-    say(f"- fold-in (thumbs-up -> updated history): {percentiles(fold, fold_cpu)}")
-    say(f"- fold-in plus the next top-20: {percentiles(fold_next, fold_next_cpu)}")
+    say(
+        f"- fold-in (thumbs-up -> updated history): {percentiles(fold, fold_cpu)}; target CPU p99 <= 5 ms: "
+        f"{'PASS' if np.percentile(fold_cpu, 99) <= 0.005 else 'FAIL'}"
+    )
+    say(
+        f"- fold-in plus the next top-20 (the stricter reading of the fold-in target): "
+        f"{percentiles(fold_next, fold_next_cpu)}; CPU p99 <= 5 ms: "
+        f"{'PASS' if np.percentile(fold_next_cpu, 99) <= 0.005 else 'FAIL'}"
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         artifact.save(model, folder, items=items)

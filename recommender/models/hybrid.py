@@ -39,6 +39,7 @@ from recommender.models.base import (
     ScoringContext,
     as_history,
     registered_models,
+    single_threaded_blas,
     top_k,
 )
 from recommender.models.ease import CatalogTooLargeError
@@ -158,9 +159,10 @@ class HybridRecommender(Recommender):
         if not validation_bases:
             raise ValueError("no base model could be fitted on this data; see the log for why")
         labels = _labels(positions, validation_bases)
-        weights, self.validation_report = self._learn_weights(
-            validation_bases, labels, split.train, split.test
-        )
+        with single_threaded_blas():  # thousands of single-history scorings
+            weights, self.validation_report = self._learn_weights(
+                validation_bases, labels, split.train, split.test
+            )
         logger.info(
             "hybrid blend weights learned: %s",
             ", ".join(f"{n}={w:.3f}" for n, w in zip(labels, weights, strict=True)),
@@ -256,14 +258,17 @@ class HybridRecommender(Recommender):
         scores = np.zeros((len(users), width, n_bases), dtype=np.float32)
         relevant = np.zeros((len(users), width), dtype=bool)
         n_relevant = np.zeros(len(users), dtype=np.int64)
+        matrix = train.matrix.tocsr()
         for row, user in enumerate(users):
-            user_id = str(train.user_ids[user])
-            context = ScoringContext(region=str(train.user_region[user]) or None)
-            seen = train.matrix[user].indices
+            # What score_user does, with the history row taken once for every base.
+            history = as_history(matrix[user], train.n_items)
+            context = ScoringContext(
+                region=str(train.user_region[user]) or None, user_id=str(train.user_ids[user])
+            )
             per_base = []
             for base in bases:
-                base_scores = _normalised(np.asarray(base.score_user(user_id, context), dtype=np.float64))
-                base_scores[seen] = -np.inf
+                base_scores = _normalised(np.asarray(base.score_history(history, context), dtype=np.float64))
+                base_scores[history.indices] = -np.inf
                 per_base.append(base_scores)
             pooled = np.unique(np.concatenate([top_k(s, depth) for s in per_base]))
             candidates[row, : len(pooled)] = pooled
