@@ -65,6 +65,8 @@ PARSE_REQUESTS = 100
 ACTIONS_WARM_TIMEOUT_SECONDS = 600
 # What actions/services.py and actions/actions.py log when the background warm-up ends.
 WARM_DONE, WARM_FAILED = "action services warm", "warm-up failed"
+# How much of a reply the per-message table shows.
+REPLY_CHARS = 70
 # Names of the process trees whose CPU time is taken per phase.
 RASA_CPU, ACTIONS_CPU = "Rasa server", "action server"
 
@@ -177,10 +179,11 @@ def drive(
             if timings_path is not None:
                 run.action_calls[concurrency], offset = read_action_calls(timings_path, offset)
             logger.info(
-                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty replies, "
-                "Rasa CPU %.1f ms/message",
+                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty and %d trouble "
+                "replies, Rasa CPU %.1f ms/message",
                 run.name, concurrency, phase.messages, phase.percentile(50), phase.percentile(95),
-                phase.throughput, len(phase.errors), phase.silent_replies, phase.cpu_ms_per_message(RASA_CPU),
+                phase.throughput, len(phase.errors), phase.silent_replies, sum(phase.trouble.values()),
+                phase.cpu_ms_per_message(RASA_CPU),
             )  # fmt: skip
         texts = [message for script in player.scripts for message in script.messages if "{" not in message]
         run.parse_ms = asyncio.run(
@@ -407,9 +410,10 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
         rows.append((f"throughput, c={concurrency} (msg/s)", _rate(b.throughput), _rate(m.throughput),
                      "≥ bare" if concurrency == high else "",
                      _verdict(throughput_ok) if concurrency == high else ""))  # fmt: skip
-        rows.append((f"messages / errors / empty replies, c={concurrency}",
-                     f"{b.messages} / {len(b.errors)} / {b.silent_replies}",
-                     f"{m.messages} / {len(m.errors)} / {m.silent_replies}", "", ""))  # fmt: skip
+        rows.append((f"messages / errors / empty / trouble replies, c={concurrency}",
+                     f"{b.messages} / {len(b.errors)} / {b.silent_replies} / {sum(b.trouble.values())}",
+                     f"{m.messages} / {len(m.errors)} / {m.silent_replies} / {sum(m.trouble.values())}",
+                     "", ""))  # fmt: skip
         rows.append((f"Rasa server CPU per message, c={concurrency} (ms)",
                      _cpu(b, RASA_CPU), _cpu(m, RASA_CPU), "", ""))  # fmt: skip
         if concurrency == 1:
@@ -447,6 +451,13 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
             errors = run.warmup.errors + errors
         if errors:
             lines += [f"First errors of {run.name}:", "", *(f"- {error}" for error in errors[:5]), ""]
+        trouble: dict[str, int] = {}
+        for phase_result in run.phases.values():
+            for template, count in phase_result.trouble.items():
+                trouble[template] = trouble.get(template, 0) + count
+        if trouble:
+            lines += [f"Messages {run.name} answered with \"I'm having trouble\":", "",
+                      *(f"- {template!r}: {count}" for template, count in sorted(trouble.items())), ""]  # fmt: skip
     lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
     return "\n".join(lines)
 
@@ -541,11 +552,14 @@ def _per_message(run: AssistantRun) -> list[str]:
     phase = run.phases.get(1)
     if phase is None or not phase.answered:
         return []
-    lines = [f"### {run.name}: per message at c=1", "", "| message | sent | p50 ms | max ms |",
-             "|---|---:|---:|---:|"]  # fmt: skip
+    lines = [f"### {run.name}: per message at c=1", "",
+             "| message | sent | p50 ms | max ms | a reply it got (first message, shortened) |",
+             "|---|---:|---:|---:|---|"]  # fmt: skip
     ranked = sorted(phase.latencies_by_template().items(), key=lambda item: -float(np.median(item[1])))
+    replies = {message.template: message.first_reply for message in phase.answered}
     for template, ms in ranked:
-        lines.append(f"| {template} | {len(ms)} | {np.percentile(ms, 50):.0f} | {max(ms):.0f} |")
+        reply = " ".join(replies.get(template, "").split())[:REPLY_CHARS].replace("|", "\\|")
+        lines.append(f"| {template} | {len(ms)} | {np.percentile(ms, 50):.0f} | {max(ms):.0f} | {reply} |")
     return [*lines, ""]
 
 

@@ -17,6 +17,9 @@ from tqdm import tqdm
 from .mix import MixPlayer
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
+# Both "I'm having trouble" replies (the channel's, bot/channels.py, and the actions', actions/replies.py)
+# say this: a turn that failed is answered, so it must be counted apart from a real answer.
+TROUBLE_MARK = "having trouble right now"
 REQUEST_TIMEOUT_SECONDS = 120.0
 
 
@@ -29,6 +32,7 @@ class Answered:
     sender: str
     sent_at: float
     ms: float
+    first_reply: str = ""  # the first reply's text (or its kind), so a reader can see what was answered
 
 
 @dataclass
@@ -38,6 +42,8 @@ class PhaseResult:
     answered: list[Answered] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     silent_replies: int = 0
+    # Messages answered with "I'm having trouble" (an action or the action server failed), by template.
+    trouble: dict[str, int] = field(default_factory=dict)
     wall_seconds: float = 0.0
     load_average: float = 0.0
     # CPU seconds each server (process tree) used during the phase, by server name.
@@ -71,6 +77,13 @@ class PhaseResult:
         return self.messages / self.wall_seconds if self.wall_seconds else float("nan")
 
 
+def _first_reply(replies: object) -> str:
+    if not isinstance(replies, list) or not replies or not isinstance(replies[0], dict):
+        return ""
+    first = replies[0]
+    return str(first.get("text") or ("(custom payload)" if first.get("custom") else "(no text)"))
+
+
 async def _send(
     client: httpx.AsyncClient, sender: str, text: str, template: str, metadata: dict, result: PhaseResult
 ) -> None:
@@ -86,10 +99,12 @@ async def _send(
     if response.status_code != 200:
         result.errors.append(f"{text!r}: HTTP {response.status_code} {response.text[:200]}")
         return
-    result.answered.append(Answered(template, sender, sent_at, elapsed_ms))
     replies = response.json()
+    result.answered.append(Answered(template, sender, sent_at, elapsed_ms, _first_reply(replies)))
     if not isinstance(replies, list) or not replies:
         result.silent_replies += 1
+    elif any(TROUBLE_MARK in str(reply.get("text") or "") for reply in replies if isinstance(reply, dict)):
+        result.trouble[template] = result.trouble.get(template, 0) + 1
 
 
 async def run_phase(

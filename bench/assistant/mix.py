@@ -26,6 +26,8 @@ PROFILES = 400
 class Script:
     name: str
     messages: tuple[str, ...]
+    # Account questions are answered only for a verified subscriber: these always carry a signed token.
+    signed_in: bool = False
 
 
 @dataclass
@@ -44,7 +46,15 @@ def load_scripts(assistant: str, path: Path = MIX_FILE) -> list[Script]:
     entries = document.get(assistant) if isinstance(document, dict) else None
     if not entries:
         raise ValueError(f"{path} has no conversations for '{assistant}'. Add a '{assistant}:' list.")
-    return [Script(str(entry["name"]), tuple(str(m) for m in entry["messages"])) for entry in entries]
+    scripts = []
+    for entry in entries:
+        signed_in = entry.get("signed_in", False)
+        if not isinstance(signed_in, bool):
+            raise ValueError(
+                f"{path}: 'signed_in' of '{entry.get('name')}' must be true or false, not {signed_in!r}"
+            )
+        scripts.append(Script(str(entry["name"]), tuple(str(m) for m in entry["messages"]), signed_in))
+    return scripts
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,9 @@ def sample_catalog(engine: Engine) -> CatalogSample:
 class MixPlayer:
     """Hands out conversations in the order of the mix, deterministic for a given seed.
 
-    Every second conversation (by number) carries a signed token of a real profile; the rest are anonymous.
+    Conversations of `signed_in` scripts, and every second conversation (by number) of the others, carry a
+    signed token of a real profile in their metadata, as the web and app clients send it; the rest are
+    anonymous.
     """
 
     def __init__(
@@ -104,7 +116,7 @@ class MixPlayer:
         script = self.scripts[number % len(self.scripts)]
         messages = self._fill(script.messages)
         metadata: dict[str, Any] = {}
-        if self.catalog is not None and self.token_secret and number % 2 == 1:
+        if self.catalog is not None and self.token_secret and (script.signed_in or number % 2 == 1):
             account_id, profile_id = self.random.choice(self.catalog.profiles)
             metadata[TOKEN_METADATA_KEY] = issue_token(account_id, profile_id, secret=self.token_secret)
         return Conversation(script.name, messages, script.messages, metadata)
