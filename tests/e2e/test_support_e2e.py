@@ -628,7 +628,7 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     conversation = chat_as(stack, who)
     asked = conversation.say("cancel my subscription")
     assert "why" in asked.text.lower(), asked.text
-    offer = conversation.say("honestly the monthly cost is more than my budget")
+    offer = conversation.say("it's too expensive")
     assert f"switch to the cheaper Basic plan for {money(999, 'USD')} a month" in offer.text, offer.text
     confirm = conversation.say(offer.button("cancel anyway"))
     assert f"You can keep watching until {day(row.current_period_end)}" in confirm.text, (
@@ -643,7 +643,7 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     )  # fmt: skip
     [entry] = audits(db, who, "subscription.cancel_at_period_end")
     assert entry.details["reason"] == "price" and entry.conversation_id == conversation.sender
-    assert entry.details["note"] == "honestly the monthly cost is more than my budget"
+    assert entry.details["note"] == ""  # the reason came as an entity, not in the subscriber's own words
     assert entry.details["effective"] == row.current_period_end.isoformat()
 
     undo = conversation.say("undo my cancellation")
@@ -653,6 +653,22 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     assert (restored.cancel_at_period_end, restored.next_billing_date) == (False, row.current_period_end)
     assert len(audits(db, who, "subscription.undo_cancel")) == 1
     assert "nothing to undo" in conversation.say("undo my cancellation").text
+
+
+def test_a_reason_in_the_subscribers_own_words_is_kept_as_the_cancellation_note(stack, db) -> None:
+    who = new_subscriber(stack, db)
+    row = subscription_of(db, who)
+    conversation = chat_as(stack, who)
+    conversation.say("cancel my subscription")
+    words = "I want to cancel because we are saving up for a new house"
+    confirm = conversation.say(words)  # no keyword of any reason: "other", which has no retention offer
+    assert "Before you go" not in confirm.text, conversation.transcript()
+    assert f"You can keep watching until {day(row.current_period_end)}" in confirm.text, (
+        conversation.transcript()
+    )
+    conversation.say("yes")
+    [entry] = audits(db, who, "subscription.cancel_at_period_end")
+    assert (entry.details["reason"], entry.details["note"]) == ("other", words)
 
 
 @pytest.mark.parametrize(
