@@ -463,6 +463,10 @@ def test_signed_out_visitors_get_sign_in_and_nothing_private(stack, db) -> None:
             AccountLink.conversation_id == conversation.sender)) == 0  # fmt: skip
     public = conversation.say("what plans are there")
     assert "Sign in" in public.text and "(your plan)" not in public.text, public.text
+    # A form may ask its first (public) question, but the answer meets "please sign in" and changes nothing.
+    cancelling = [conversation.say("cancel my subscription"), conversation.say("it's too expensive")]
+    assert any(SIGN_IN_TEXT in r.texts for r in cancelling), conversation.transcript()
+    assert not subscription_of(db, who).cancel_at_period_end and audits(db, who) == []
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -877,6 +881,22 @@ def test_playback_escalates_when_the_steps_are_exhausted(stack, db) -> None:
     details = ticket.context["details"]
     assert (details["device"], details["error_code"]) == ("mobile", "DL-110")
     assert details["steps_tried"] == ["remove_downloads", "manage_download_devices", "upgrade_plan"]
+
+
+def test_asking_for_a_person_mid_form_opens_a_ticket_with_the_forms_slots_and_carries_on(stack, db) -> None:
+    who = new_subscriber(stack, db)
+    conversation = chat_as(stack, who)
+    first = conversation.say("error NW-2-5 on my TV")
+    assert "Did that fix it?" in first.text, conversation.transcript()
+    agent = conversation.say("let me talk to a person")
+    tickets = tickets_of(db, who.account_id)
+    assert len(tickets) == 1, conversation.transcript()
+    [ticket] = tickets
+    assert ticket.reference in agent.text and ticket.category == "playback", (ticket.category, agent.text)
+    assert ticket.context["slots"]["playback_device"] == "tv", ticket.context["slots"]
+    assert ticket.context["slots"]["playback_error_code"] == "NW-2-5", ticket.context["slots"]
+    assert "Did that fix it?" in agent.text, conversation.transcript()  # the form asks its question again
+    assert "Great, glad it's working again" in conversation.say("yes").text, conversation.transcript()
 
 
 def test_an_invalid_device_is_re_asked(stack, db) -> None:
