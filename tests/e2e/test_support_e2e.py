@@ -412,6 +412,10 @@ def test_a_real_duplicate_charge_is_confirmed_and_escalated_with_a_billing_ticke
     assert "Subscriber: why was I charged twice" in ticket.transcript_excerpt, ticket.transcript_excerpt
     assert "Subscriber: show my invoices" in ticket.transcript_excerpt
     assert [a.action for a in audits(db, who)] == ["support_ticket.create"]
+    # Rasa retrying the action call for the same message: the same ticket comes back, no second one opens.
+    retried = conversation.execute("action_check_double_charge")
+    assert ticket.reference in retried.text, retried.text
+    assert len(tickets_of(db, who.account_id)) == 1
 
 
 def test_no_duplicate_is_explained_and_opens_no_ticket(stack, db) -> None:
@@ -813,6 +817,19 @@ def test_a_compromised_account_lists_devices_then_secures_everything_once_confir
         ["Living room TV (tv)", "Sam's phone (mobile)"]
     )
     assert "account_compromised" in ticket.context["intents"]
+    assert len(audits(db, who, "account.takeover_response")) == 1
+    # The confirmation's submit retried by Rasa (same slots, same preview id): nothing happens twice.
+    events = conversation.tracker()["events"]
+    submit = max(
+        i
+        for i, e in enumerate(events)
+        if e.get("event") == "action" and e.get("name") == "action_apply_pending_change"
+    )
+    conversation.replace_events(events[:submit])
+    replayed = conversation.execute("action_apply_pending_change")
+    assert ticket.reference in replayed.text, replayed.text
+    assert len(tickets_of(db, who.account_id)) == 1
+    assert count(db, EmailOutboxMessage, EmailOutboxMessage.account_id == who.account_id) == 1
     assert len(audits(db, who, "account.takeover_response")) == 1
 
 
