@@ -21,6 +21,8 @@ from rasa.core.policies.ensemble import is_not_in_training_data
 from rasa.core.policies.rule_policy import RulePolicy as RasaRulePolicy
 from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.utils.common import all_subclasses
 
 REPLIES = {
     "recommendation": {
@@ -51,6 +53,27 @@ REPLIES = {
     "events not a list": {"events": {"event": "slot"}},
     "response not an object": {"responses": ["hello"]},
     "user text not a string": {"events": [{"event": "user", "text": 5}]},
+    "every common event kind": {
+        "events": [
+            {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}},
+            {"event": "bot", "text": "Hello", "data": {"buttons": []}},
+            {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+            {"event": "slot", "name": "plan_target", "value": None, "timestamp": 1.5},
+            {"event": "session_started", "metadata": {"marquee_token": "t"}},
+            {"event": "user_featurization", "use_text_for_featurization": False},
+        ]
+    },
+    "event without its kind": {"events": [{"name": "plan_target", "value": "basic"}]},
+    "kind not a string": {"events": [{"event": 7}]},
+    "event not an object": {"events": ["slot"]},
+    "timestamp not a number": {"events": [{"event": "followup", "name": "x", "timestamp": "now"}]},
+    "metadata not an object": {"events": [{"event": "reset_slots", "metadata": []}]},
+    "entities without values": {"events": [{"event": "entities", "entities": [{"entity": "plan"}]}]},
+    "one good event, one bad": {"events": [{"event": "slot", "name": "a", "value": 1}, {"event": "slot"}]},
+    "reply not an object": ["events"],
+    "response selector not an object": {
+        "events": [{"event": "user", "parse_data": {"response_selector": ["faq"]}}]
+    },
 }
 
 
@@ -62,7 +85,15 @@ def outcome(check) -> dict:  # noqa: ANN001 - a zero-argument callable
     return {"valid": True}
 
 
+def outcome_of(call) -> str:  # noqa: ANN001 - a zero-argument callable
+    try:
+        return repr(call())
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
 def main() -> int:
+    stock_resolve = Event.resolve_by_type
     schema = RemoteAction.action_response_format_spec()
     stock = {name: outcome(lambda r=reply: jsonschema.validate(r, schema)) for name, reply in REPLIES.items()}
 
@@ -85,6 +116,24 @@ def main() -> int:
         action._validate_action_result(REPLIES["recommendation"])
     runtime.install()  # a second install changes nothing
 
+    # Event types: every known name, unknown names, "topic" and a default resolve as the stock scan does.
+    names = sorted({cls.type_name for cls in all_subclasses(Event)})
+    event_types = {
+        "names": len(names),
+        "same_classes": [name for name in names if Event.resolve_by_type(name) is stock_resolve(name)],
+        "topic": Event.resolve_by_type("topic"),
+        "unknown_with_default": Event.resolve_by_type("no_such_event", SlotSet) is SlotSet,
+        "unknown_error": outcome_of(lambda: Event.resolve_by_type("no_such_event")),
+        "stock_unknown_error": outcome_of(lambda: stock_resolve("no_such_event")),
+    }
+    remembered_before = len(runtime._event_classes)
+
+    class ProbeEvent(SlotSet):  # defining a (concrete) subclass makes the lookup start afresh
+        type_name = "marquee_probe"
+
+    event_types["forgotten_on_new_subclass"] = remembered_before > 0 and not runtime._event_classes
+    event_types["new_subclass_found"] = Event.resolve_by_type("marquee_probe") is ProbeEvent
+
     registered = DefaultV1Recipe._registered_components.get(runtime.Marquee_RulePolicy.__name__)
     rasa_entry = DefaultV1Recipe._registered_components["RulePolicy"]
     print(
@@ -93,6 +142,7 @@ def main() -> int:
                 "stock": stock,
                 "patched": patched,
                 "schema_checks_for_validations": [len(schema_checks), len(REPLIES) + 20],
+                "event_types": event_types,
                 "policy": {
                     "subclass_of_rasa_rule_policy": issubclass(runtime.Marquee_RulePolicy, RasaRulePolicy),
                     "graph_component": issubclass(runtime.Marquee_RulePolicy, GraphComponent),

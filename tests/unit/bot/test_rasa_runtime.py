@@ -1,5 +1,6 @@
 """bot/rasa_runtime.py: Rasa 3.6 validates every action-server reply exactly as before, but builds the
-validator (and checks the response schema) once instead of on every call.
+validator (and checks the response schema) once instead of on every call and checks each event against its
+own kind first; event classes are looked up as before, but remembered.
 
 Rasa code runs in the Rasa environment (.venv-rasa): rasa_runtime_probe.py validates a set of valid and
 invalid replies with stock `jsonschema.validate` and with the installed fix, and these tests compare.
@@ -46,13 +47,12 @@ def probe() -> dict[str, Any]:
 def test_valid_replies_pass_and_invalid_ones_fail_as_stock_rasa_decides(probe: dict[str, Any]) -> None:
     stock, patched = probe["stock"], probe["patched"]
     assert stock.keys() == patched.keys()
-    assert {name for name, result in stock.items() if not result["valid"]} == {
-        "slot without a name",
-        "slot name not a string",
-        "unknown event",
-        "events not a list",
-        "response not an object",
-        "user text not a string",
+    assert {name for name, result in stock.items() if result["valid"]} == {
+        "recommendation",
+        "no events",
+        "empty",
+        "followup and form events",
+        "every common event kind",
     }
     for name, result in stock.items():
         assert patched[name]["valid"] == result["valid"], name
@@ -80,3 +80,18 @@ def test_the_configured_rule_policy_is_rasas_own_under_its_own_name(probe: dict[
     assert policy["own_attributes"] == []  # no behaviour of its own
     assert policy["counted_as_memorised"]  # its predictions count as rules, as RulePolicy's do
     assert policy["rasa_rule_policy_registered_as"] == "rasa.core.policies.rule_policy.RulePolicy"
+
+
+def test_event_types_resolve_to_the_classes_the_stock_scan_finds(probe: dict[str, Any]) -> None:
+    event_types = probe["event_types"]
+    assert event_types["names"] > 20
+    assert len(event_types["same_classes"]) == event_types["names"]
+    assert event_types["topic"] is None
+    assert event_types["unknown_with_default"]
+    assert event_types["unknown_error"] == event_types["stock_unknown_error"]
+    assert event_types["unknown_error"].startswith("ValueError: Unknown event name")
+
+
+def test_a_new_event_subclass_is_found_after_earlier_lookups(probe: dict[str, Any]) -> None:
+    assert probe["event_types"]["forgotten_on_new_subclass"]
+    assert probe["event_types"]["new_subclass_found"]
