@@ -251,7 +251,7 @@ class Chat:
         result.actions.append(action)
         if action.startswith("utter_"):
             for template in self.domain["responses"][action][:1]:
-                result.responses.append(dict(template))
+                result.responses.append(_rendered(template))
                 self.events.append({"event": "bot", "text": template.get("text")})
             self._record(action)
             return
@@ -368,7 +368,18 @@ class Chat:
                 return out + body["events"]
             if name in self.domain["responses"]:
                 result.actions.append(name)
-                template = dict(self.domain["responses"][name][0])
+                template = _rendered(self.domain["responses"][name][0])
                 result.responses.append(template)
                 return out + [{"event": "bot", "text": template.get("text")}]
         return out
+
+
+def _rendered(template: Any) -> Any:
+    """A domain response as Rasa sends it: its interpolation turns escaped braces ({{ }}) into single ones."""
+    if isinstance(template, str):
+        return template.replace("{{", "{").replace("}}", "}")
+    if isinstance(template, dict):
+        return {key: _rendered(value) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_rendered(value) for value in template]
+    return template

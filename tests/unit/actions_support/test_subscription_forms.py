@@ -29,6 +29,7 @@ def test_cancel_after_declining_the_offer_ends_at_period_end_once(chat, world, e
     conversation = chat(world.alice, world.alice_profile)
     asked = conversation.say("I want to cancel", "cancel_subscription", action="cancel_subscription_form")
     assert asked.actions[-1] == "utter_ask_cancel_reason"
+    assert '/cancel_subscription{"cancel_reason":"price"}' in asked.payloads  # the domain escapes the braces
     offered = conversation.say("honestly it's just too expensive for me", "inform")
     assert offered.slots["cancel_reason"] == "price"
     assert offered.slots["cancel_note"] == "honestly it's just too expensive for me"
