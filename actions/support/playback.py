@@ -20,7 +20,6 @@ from accountdb.services import playback
 from accountdb.services.errors import InvalidRequest
 from accountdb.services.redaction import redact
 from accountdb.services.tickets import TicketCategory
-from actions.replies import Button, payload
 from actions.support import forms
 from actions.support.base import REQUESTED_SLOT, Call, Outcome, SupportAction, SupportFormValidator
 from actions.support.context import turn_id
@@ -34,16 +33,6 @@ MAX_CODE_CHARS = 40
 MAX_SYMPTOM_CHARS = 300
 _NO_CODE_WORDS = re.compile(r"^(no|none|nope|nothing|n/?a|no (error|code|error code|message)|there isn'?t one|"
                             r"i don'?t know|don'?t know|not sure|no idea|dunno)\W*$", re.IGNORECASE)  # fmt: skip
-DEVICE_BUTTONS = [
-    Button(title, payload("playback_problem", device=kind))
-    for title, kind in (
-        ("TV", "tv"),
-        ("Phone", "mobile"),
-        ("Tablet", "tablet"),
-        ("Browser", "web"),
-        ("Console", "console"),
-    )
-]
 
 
 def clean(value: Any, limit: int) -> str:
@@ -90,10 +79,8 @@ class ValidatePlaybackForm(SupportFormValidator):
             return {"playback_device": None}
         device = device_named_in(answer)
         if device is None:
-            dispatcher.utter_message(
-                text="I don't know that kind of device. Which one are you watching on?",
-                buttons=[b.as_dict() for b in DEVICE_BUTTONS],
-            )
+            # The form asks again right after this (utter_ask_playback_device, with its buttons): just say why.
+            dispatcher.utter_message(text="I don't know that kind of device.")
             return {"playback_device": None}
         return {"playback_device": device}
 

@@ -347,15 +347,8 @@ class ValidatePauseSubscriptionForm(SupportFormValidator):
             return {"pause_months": None}
         months = months_of(value)
         if months is None or not 1 <= months <= MAX_PAUSE_MONTHS:
-            dispatcher.utter_message(
-                text=f"A pause can last 1 to {MAX_PAUSE_MONTHS} months. How many months would you like?",
-                buttons=[
-                    Button(
-                        f"{n} month{'s' if n > 1 else ''}", payload("pause_subscription", months=str(n))
-                    ).as_dict()
-                    for n in range(1, MAX_PAUSE_MONTHS + 1)
-                ],
-            )
+            # The form asks again right after this (utter_ask_pause_months, with its buttons): just say why.
+            dispatcher.utter_message(text=f"A pause can last 1 to {MAX_PAUSE_MONTHS} months.")
             return {"pause_months": None}
         caller = await self.caller_of(tracker)
         try:

@@ -29,6 +29,7 @@ def test_known_code_walks_the_steps_then_escalates(chat, world, engine) -> None:
         "don't know that kind of device" in unknown.text
         and '/playback_problem{"device":"tv"}' in unknown.payloads
     )
+    assert unknown.payloads.count('/playback_problem{"device":"tv"}') == 1  # asked once, not twice
     named = conversation.say("on the samsung tv in the living room", "inform")
     assert named.slots["playback_device"] == "tv" and named.actions[-1] == "utter_ask_playback_error_code"
     first = conversation.say("it says HDCP-4K", "inform", {"error_code": "hdcp 4k"})

@@ -187,6 +187,7 @@ def test_pause_form_validates_months_and_applies_once(chat, world, engine) -> No
     assert asked.actions[-1] == "utter_ask_pause_months"
     invalid = conversation.say("six months", "inform")
     assert "1 to 3 months" in invalid.text and '/pause_subscription{"months":"2"}' in invalid.payloads
+    assert invalid.payloads.count('/pause_subscription{"months":"2"}') == 1  # asked once, not twice
     gibberish = conversation.say("'; DELETE FROM subscriptions;--", "inform")
     assert "1 to 3 months" in gibberish.text and conversation.slots["pause_months"] is None
     preview = conversation.say("two months", "inform")
