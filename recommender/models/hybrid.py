@@ -5,15 +5,20 @@ scale_b(h) = max(s_b(h)) (1 when that is not positive), so every base speaks on 
 whatever its own units (popularity shares, cosine sums, EASE weights, ALS dot products).
 
 Learning the weights (`fit`):
-  1. each user's positives in the training data are split 80/20 (`validation_fraction`, fixed `seed`);
+  1. each user's positives in the training data are split 80/20 (`validation_fraction`, fixed `seed`); above
+     `max_validation_interactions` only a random sample of users takes part (steps 1-4);
   2. every base is fitted on the 80%;
   3. for up to `max_validation_users` users with held-out items, each base's `candidates_per_base` best
      titles are pooled and every base's normalised score is gathered for the pool;
-  4. coordinate search from uniform weights: each weight in turn is scaled by 0, 1/2, 4/5, 5/4 and 2, and a
-     change is kept when it raises NDCG@10 of the blend on the held-out items, until no change helps;
-  5. every base is refitted on all the training data, with the learned weights.
+  4. coordinate search from uniform weights and from the two strongest single bases: each weight in turn is
+     scaled by 0, 1/2, 4/5, 5/4 and 2 (or raised by 0.1), and a change is kept when it raises NDCG@10 of the
+     blend on the held-out items without narrowing the catalog coverage of its top 20 below that of the
+     strongest single base, until no change helps;
+  5. the bases with a positive weight are refitted on all the training data.
 Restricting the ranking to the pooled candidates makes step 4 cheap; a title outside every base's top
-`candidates_per_base` would rarely reach the blend's top 10.
+`candidates_per_base` would rarely reach the blend's top 10. `max_validation_users` is 6000 so that all of
+MovieTweetings 100k's 5,871 validation users count: with a sample of 3,000 the learned blend's test NDCG@10
+moved by about 1% from one sample to the next (measured 2026-11-30), as much as the blends differ.
 
 Bases that do not apply to the data are left out and logged: the content model without item metadata, EASE
 above its `max_dense_items`. `explain` merges the bases' contributions, each scaled by its weight and scale,
@@ -54,7 +59,9 @@ DEFAULT_BASES: tuple[dict[str, Any], ...] = (
     {"name": "item_knn", "params": {"weighting": "cosine", "shrink": 10.0}},
     {"name": "item_knn", "params": {"weighting": "bm25"}},
     {"name": "ease", "params": {"regularization": 500.0}},
-    {"name": "als", "params": {"alpha": 10.0, "regularization": 1.0}},
+    # ALS's own defaults (strong regularisation): alpha 10 / regularization 1 scored NDCG@10 0.059 against
+    # 0.110 on the MovieTweetings validation split (2026-11-30), and was a weak voice in the blend.
+    {"name": "als", "params": {}},
     {"name": "content", "params": {}},
 )
 # Moves tried on one weight at a time; the additive one lets a weight that reached zero come back.
@@ -98,7 +105,7 @@ class HybridRecommender(Recommender):
         bases: Sequence[Mapping[str, Any]] = DEFAULT_BASES,
         validation_fraction: float = 0.2,
         seed: int = 0,
-        max_validation_users: int = 3000,
+        max_validation_users: int = 6000,
         candidates_per_base: int = 50,
         max_validation_interactions: int = 300_000,
     ) -> None:
