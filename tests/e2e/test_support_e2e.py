@@ -86,7 +86,6 @@ class Subscriber:
     kids_profile_id: int
     subscription_id: int
     email: str
-    plan: str
     devices: dict[str, int]
     invoices: tuple[str, ...]  # numbers, oldest first
     token: str
@@ -211,7 +210,6 @@ def new_subscriber(
             kids_profile_id=kids.id,
             subscription_id=subscription.id,
             email=account.email,
-            plan=plan,
             devices={tv.name: tv.id, phone.name: phone.id},
             invoices=tuple(numbers),
             token=issue_token(account.id, adult.id, secret=stack.token_secret),
@@ -661,6 +659,21 @@ def test_cancel_with_a_reason_offer_declined_confirm_then_undo(stack, db) -> Non
     assert (restored.cancel_at_period_end, restored.next_billing_date) == (False, row.current_period_end)
     assert len(audits(db, who, "subscription.undo_cancel")) == 1
     assert "nothing to undo" in conversation.say("undo my cancellation").text
+
+
+def test_an_account_already_cancelling_has_no_further_charge_and_nothing_more_to_cancel(stack, db) -> None:
+    who = new_subscriber(stack, db, cancel_pending=True)
+    row = subscription_of(db, who)
+    conversation = chat_as(stack, who)
+    charge = conversation.say("when is my next bill")
+    assert f"ends on {day(row.current_period_end)}, so there are no further charges" in charge.text, (
+        charge.text
+    )
+    conversation.say("cancel my subscription")
+    replies = conversation.say("it's too expensive")
+    assert f"already ends on {day(row.current_period_end)}" in replies.text, conversation.transcript()
+    assert "/undo_cancellation" in replies.payloads, replies.payloads
+    assert subscription_of(db, who) == row and audits(db, who) == []
 
 
 def test_a_reason_in_the_subscribers_own_words_is_kept_as_the_cancellation_note(stack, db) -> None:
