@@ -1,24 +1,34 @@
 """Assistant benchmark (issue 4, "Performance"): the Marquee assistant against a bare `rasa init` assistant,
-in the same run on the same machine, one after the other so they never share the CPU.
+in the same run on the same machine, never both driven at once.
 
-For each assistant: the Rasa server (`rasa run --enable-api`, loopback only) is started, warmed up with one
-pass of its conversation mix, then driven over the REST webhook at concurrency 1 and at concurrency 16
-(16 simultaneous conversations, each replayed turn by turn). Per message: p50 and p95 latency and
-throughput; per server: peak RSS of the Rasa process tree, startup time and `/model/parse` latency.
+Both assistants' servers (`rasa run --enable-api`, loopback only) are started one after the other and warmed
+up with one pass of their conversation mix. Then they are driven over the REST webhook in alternating blocks
+(at each concurrency, half the messages bare then Marquee, the other half Marquee then bare), so load that
+other work puts on a shared machine falls on both alike; at concurrency 1 and at concurrency 16 (16
+simultaneous conversations, each replayed turn by turn). Per message: p50 and p95 latency, throughput,
+and the CPU time the Rasa server (and Marquee's action server) used per message, read from /proc around each
+phase: on a shared machine wall-clock figures move with everyone else's load, CPU time per message is the
+work itself. Per server: peak RSS of the Rasa process tree, startup time and `/model/parse` latency. Replies
+that say "I'm having trouble" are counted, so a fast but failing turn shows.
 
 - Bare assistant: `rasa init --no-prompt` in a temporary folder (it trains its own model). Its stories and
   rule use only responses, so it runs without an action server, as `rasa init` ships it.
 - Marquee: models/marquee.tar.gz (scripts/train_bot.sh trains it when bot/ or data/ changed), a freshly
   seeded database, and the action server (rasa_sdk, with one timing line per webhook call; see
-  bench/assistant/timed_action_server.py). Every second conversation carries a signed token of a real
-  profile. The mix is bench/assistant/conversations.yml.
+  bench/assistant/timed_action_server.py). The mix is bench/assistant/conversations.yml: discovery
+  (every second conversation signed in) and support (always signed in: a signed token of a real profile in
+  the metadata, as the app sends it).
 
 Targets: Marquee's p50 no worse than the bare assistant's, and its throughput at concurrency 16 at least
 the bare assistant's. PASS/FAIL is printed, never asserted.
 
     .venv/bin/python bench/assistant_bench.py [--messages-c1 200] [--messages-c16 800]
 
-Writes bench/results/assistant.md. Takes about 5 minutes on 2 cores (two Rasa start-ups, one training).
+To find where Rasa's time goes, `--only marquee --profile-rasa DIR` runs the Rasa server under cProfile
+(bench/assistant/profiled_rasa.py; read DIR/marquee.prof with pstats).
+
+Writes bench/results/assistant.md. Takes about 10 minutes on 2 busy cores (two Rasa start-ups; plus the
+bare bot's training, which --bare-bot saves, and Marquee's when bot/ or data/ changed).
 """
 
 from __future__ import annotations
@@ -135,61 +145,89 @@ def read_action_calls(path: Path, offset: int) -> tuple[list[ActionCall], int]:
     return calls, offset + len(data)
 
 
-def drive(
-    run: AssistantRun,
-    rasa: servers.Server,
-    base_url: str,
-    player: MixPlayer,
-    *,
-    api_token: str,
-    args: argparse.Namespace,
-    timings_path: Path | None,
-    action_server: servers.Server | None = None,
-) -> None:
-    """Warm-up, then concurrency 1 and the high concurrency; memory is sampled throughout, and the CPU time
-    of the Rasa server (and the action server) is taken around each phase."""
-    cpu_pids = {RASA_CPU: rasa.process.pid}
-    if action_server is not None:
-        cpu_pids[ACTIONS_CPU] = action_server.process.pid
-    with servers.MemorySampler(rasa.process.pid) as memory:
-        run.startup_seconds = servers.wait_until_up(
-            rasa, f"{base_url}/status", timeout=STARTUP_TIMEOUT_SECONDS, params={"token": api_token}
+@dataclass
+class Subject:
+    """One assistant being measured: its Rasa server (and Marquee's action server), how to talk to it, and
+    where its results go."""
+
+    run: AssistantRun
+    rasa: servers.Server
+    base_url: str
+    player: MixPlayer
+    api_token: str
+    memory: servers.MemorySampler
+    action_server: servers.Server | None = None
+    timings_path: Path | None = None
+    timings_offset: int = 0
+
+    def cpu_pids(self) -> dict[str, int]:
+        pids = {RASA_CPU: self.rasa.process.pid}
+        if self.action_server is not None:
+            pids[ACTIONS_CPU] = self.action_server.process.pid
+        return pids
+
+
+def wait_for_rasa(run: AssistantRun, rasa: servers.Server, base_url: str, api_token: str) -> None:
+    run.startup_seconds = servers.wait_until_up(
+        rasa, f"{base_url}/status", timeout=STARTUP_TIMEOUT_SECONDS, params={"token": api_token}
+    )
+    logger.info("%s: Rasa answered after %.0f s", run.name, run.startup_seconds)
+
+
+def run_half(subject: Subject, concurrency: int, messages: int, args: argparse.Namespace) -> None:
+    """One block of messages at one concurrency, added to the subject's results for that concurrency."""
+    run, pids = subject.run, subject.cpu_pids()
+    cpu_before = {name: servers.tree_cpu_seconds(pid) for name, pid in pids.items()}
+    phase = asyncio.run(
+        load.run_phase(
+            subject.base_url, subject.player, label=f"{run.name} c={concurrency}", concurrency=concurrency,
+            messages=messages, progress=not args.no_progress,
         )
-        logger.info("%s: Rasa answered after %.0f s", run.name, run.startup_seconds)
-        warmup_messages = sum(len(script.messages) for script in player.scripts)
-        run.warmup = asyncio.run(
+    )  # fmt: skip
+    phase.server_cpu_seconds = {
+        name: servers.tree_cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()
+    }
+    if concurrency in run.phases:
+        run.phases[concurrency].absorb(phase)
+    else:
+        run.phases[concurrency] = phase
+    if subject.timings_path is not None:
+        calls, subject.timings_offset = read_action_calls(subject.timings_path, subject.timings_offset)
+        run.action_calls.setdefault(concurrency, []).extend(calls)
+    logger.info(
+        "%s c=%d block: %d messages, p50 %.0f ms, %.1f msg/s, %d errors, %d empty and %d trouble replies, "
+        "Rasa CPU %.1f ms/message, load %.1f",
+        run.name, concurrency, phase.messages, phase.percentile(50), phase.throughput, len(phase.errors),
+        phase.silent_replies, sum(phase.trouble.values()), phase.cpu_ms_per_message(RASA_CPU),
+        phase.load_average,
+    )  # fmt: skip
+
+
+def measure(subjects: list[Subject], args: argparse.Namespace) -> None:
+    """Warm each assistant up, then measure them in alternating blocks: at each concurrency, half of the
+    messages in the order A, B and the other half in the order B, A. The machine is shared; whatever load
+    comes and goes during the run then falls on both assistants alike."""
+    for subject in subjects:
+        warmup_messages = sum(len(script.messages) for script in subject.player.scripts)
+        subject.run.warmup = asyncio.run(
             load.run_phase(
-                base_url, player, label=f"{run.name} warm-up", concurrency=1, messages=warmup_messages,
-                progress=not args.no_progress,
+                subject.base_url, subject.player, label=f"{subject.run.name} warm-up", concurrency=1,
+                messages=warmup_messages, progress=not args.no_progress,
             )
         )  # fmt: skip
-        offset = timings_path.stat().st_size if timings_path and timings_path.exists() else 0
-        for concurrency, messages in ((1, args.messages_c1), (args.concurrency, args.messages_c16)):
-            cpu_before = {name: servers.tree_cpu_seconds(pid) for name, pid in cpu_pids.items()}
-            phase = asyncio.run(
-                load.run_phase(
-                    base_url, player, label=f"{run.name} c={concurrency}", concurrency=concurrency,
-                    messages=messages, progress=not args.no_progress,
-                )
-            )  # fmt: skip
-            phase.server_cpu_seconds = {
-                name: servers.tree_cpu_seconds(pid) - cpu_before[name] for name, pid in cpu_pids.items()
-            }
-            run.phases[concurrency] = phase
-            if timings_path is not None:
-                run.action_calls[concurrency], offset = read_action_calls(timings_path, offset)
-            logger.info(
-                "%s c=%d: %d messages, p50 %.0f ms, p95 %.0f ms, %.1f msg/s, %d errors, %d empty and %d trouble "
-                "replies, Rasa CPU %.1f ms/message",
-                run.name, concurrency, phase.messages, phase.percentile(50), phase.percentile(95),
-                phase.throughput, len(phase.errors), phase.silent_replies, sum(phase.trouble.values()),
-                phase.cpu_ms_per_message(RASA_CPU),
-            )  # fmt: skip
-        texts = [message for script in player.scripts for message in script.messages if "{" not in message]
-        run.parse_ms = asyncio.run(
-            load.parse_latencies(base_url, texts, token=api_token, repeats=PARSE_REQUESTS)
+        if subject.timings_path is not None and subject.timings_path.exists():
+            subject.timings_offset = subject.timings_path.stat().st_size
+    for concurrency, messages in ((1, args.messages_c1), (args.concurrency, args.messages_c16)):
+        first_half = messages // 2
+        for order, block in ((subjects, first_half), (subjects[::-1], messages - first_half)):
+            for subject in order:
+                if block:
+                    run_half(subject, concurrency, block, args)
+    for subject in subjects:
+        texts = [m for script in subject.player.scripts for m in script.messages if "{" not in m]
+        subject.run.parse_ms = asyncio.run(
+            load.parse_latencies(subject.base_url, texts, token=subject.api_token, repeats=PARSE_REQUESTS)
         )
-    run.peak_rss_kib, run.peak_hwm_kib = memory.peak_tree_kib, memory.peak_hwm_kib
 
 
 def prepare_bare_bot(workdir: Path, reuse: Path | None, notes: list[str]) -> tuple[Path | None, str]:
@@ -231,7 +269,10 @@ def rasa_command(args: argparse.Namespace, profile_name: str) -> list[str]:
     ]
 
 
-def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> AssistantRun:
+def start_bare(
+    workdir: Path, args: argparse.Namespace, notes: list[str], started: list[servers.Server]
+) -> Subject | AssistantRun:
+    """The bare assistant's Rasa server, up and answering; or its run with the failure."""
     run = AssistantRun("bare rasa init")
     env = base_env(workdir)
     bot_dir, run.failure = prepare_bare_bot(workdir, args.bare_bot, notes)
@@ -247,16 +288,17 @@ def measure_bare(workdir: Path, args: argparse.Namespace, notes: list[str]) -> A
         ],
         cwd=bot_dir, env=env, log_path=workdir / "bare-rasa.log",
     )  # fmt: skip
+    started.append(rasa)
+    memory = servers.MemorySampler(rasa.process.pid).start()
+    base_url = f"http://127.0.0.1:{port}"
+    subject = Subject(run, rasa, base_url, MixPlayer(load_scripts("bare"), seed=SEED), api_token, memory)
     try:
-        player = MixPlayer(load_scripts("bare"), seed=SEED)
-        drive(
-            run, rasa, f"http://127.0.0.1:{port}", player, api_token=api_token, args=args, timings_path=None
-        )
+        wait_for_rasa(run, rasa, base_url, api_token)
     except servers.ServerFailed as exc:
+        memory.stop()
         run.failure = str(exc)
-    finally:
-        servers.stop(rasa)
-    return run
+        return run
+    return subject
 
 
 def ensure_marquee_model(notes: list[str]) -> Path | None:
@@ -271,7 +313,10 @@ def ensure_marquee_model(notes: list[str]) -> Path | None:
     return MODEL
 
 
-def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes: list[str]) -> AssistantRun:
+def start_marquee(
+    workdir: Path, model: Path, args: argparse.Namespace, notes: list[str], started: list[servers.Server]
+) -> Subject | AssistantRun:
+    """Marquee's action server (warm) and Rasa server, up and answering; or its run with the failure."""
     run = AssistantRun("Marquee")
     model_copy = workdir / "marquee.tar.gz"
     shutil.copyfile(model, model_copy)
@@ -303,7 +348,6 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
     player = MixPlayer(load_scripts("marquee"), catalog, token_secret=env["MARQUEE_TOKEN_SECRET"], seed=SEED)
 
     api_token = secrets.token_urlsafe(16)
-    started: list[servers.Server] = []
     try:
         actions = servers.start(
             "action server",
@@ -340,24 +384,31 @@ def measure_marquee(workdir: Path, model: Path, args: argparse.Namespace, notes:
             cwd=REPO, env=env, log_path=workdir / "marquee-rasa.log",
         )  # fmt: skip
         started.append(rasa)
-        drive(
-            run, rasa, f"http://127.0.0.1:{rasa_port}", player,
-            api_token=api_token, args=args, timings_path=timings_path, action_server=actions,
-        )  # fmt: skip
-        tracebacks = actions.log_tail(1_000_000).count("Traceback")
-        if tracebacks:
-            notes.append(f"The action server logged {tracebacks} tracebacks during the run.")
-        failed_actions = rasa.log_tail(1_000_000).count("Encountered an exception while running action")
-        if failed_actions:
-            notes.append(
-                f"Rasa logged {failed_actions} failed custom-action calls (the bot carried on without them)."
-            )
     except servers.ServerFailed as exc:
         run.failure = str(exc)
-    finally:
-        for server in reversed(started):
-            servers.stop(server)
-    return run
+        return run
+    memory = servers.MemorySampler(rasa.process.pid).start()
+    base_url = f"http://127.0.0.1:{rasa_port}"
+    try:
+        wait_for_rasa(run, rasa, base_url, api_token)
+    except servers.ServerFailed as exc:
+        memory.stop()
+        run.failure = str(exc)
+        return run
+    return Subject(run, rasa, base_url, player, api_token, memory, actions, timings_path)
+
+
+def note_failures_in_logs(subject: Subject, notes: list[str]) -> None:
+    if subject.action_server is not None:
+        tracebacks = subject.action_server.log_tail(1_000_000).count("Traceback")
+        if tracebacks:
+            notes.append(f"The action server logged {tracebacks} tracebacks during the run.")
+    failed_actions = subject.rasa.log_tail(1_000_000).count("Encountered an exception while running action")
+    if failed_actions:
+        notes.append(
+            f"{subject.run.name}'s Rasa logged {failed_actions} failed custom-action calls "
+            "(the bot carried on without them)."
+        )
 
 
 # ---- report -------------------------------------------------------------------------------------------
@@ -432,9 +483,11 @@ def render(bare: AssistantRun, marquee: AssistantRun, args: argparse.Namespace, 
     lines = [
         "# Assistant benchmark: Marquee vs a bare `rasa init` assistant",
         "",
-        f"Same run, same machine ({platform.machine()}, {os.cpu_count()} CPUs), one assistant at a time. "
-        f"Messages over Rasa's REST webhook after a warm-up pass of each mix; c=1: {args.messages_c1} "
-        f"messages, c={high}: {args.messages_c16} messages from {high} concurrent conversations.",
+        f"Same run, same machine ({platform.machine()}, {os.cpu_count()} CPUs), one assistant at a time, in "
+        "alternating blocks (half the messages bare then Marquee, half Marquee then bare). Messages over Rasa's "
+        f"REST webhook after a warm-up pass of each mix; c=1: {args.messages_c1} messages, c={high}: "
+        f"{args.messages_c16} messages from {high} concurrent conversations. CPU per message: user + system "
+        "time of the server's process tree during the blocks, divided by the messages answered.",
         "",
         "| measure | bare `rasa init` | Marquee | target | result |",
         "|---|---:|---:|---|---|",
@@ -601,24 +654,46 @@ def main() -> int:
         "responses, and its actions.py is all comments.",
         "Marquee's action server is rasa_sdk's app served as `python -m rasa_sdk` serves it, plus a timing "
         "line per webhook call (bench/assistant/timed_action_server.py).",
-        "Half of Marquee's conversations carry a signed token of a seeded profile; the rest are anonymous.",
+        "Marquee's support conversations and every second discovery conversation carry a signed token of a "
+        "seeded profile; the rest are anonymous.",
     ]
     workdir = Path(tempfile.mkdtemp(prefix="marquee-assistant-bench-"))
+    started: list[servers.Server] = []
     try:
         if args.profile_rasa is not None:
             args.profile_rasa.mkdir(parents=True, exist_ok=True)
             notes.append(f"Rasa ran under cProfile (profiles in {args.profile_rasa}): figures are inflated.")
         bare = AssistantRun("bare rasa init", failure="not measured (--only marquee)")
         marquee = AssistantRun("Marquee", failure="not measured (--only bare)")
-        if args.only != "bare":
-            model = ensure_marquee_model(notes)
-            if model is None:
-                marquee.failure = "no trained model; see notes"
+        model = ensure_marquee_model(notes) if args.only != "bare" else None
+        if args.only != "bare" and model is None:
+            marquee.failure = "no trained model; see notes"
+        # The bare server starts first and idles while Marquee's servers start, so each start-up is timed
+        # without the other's; then both are measured in alternating blocks (see measure()).
+        subjects: list[Subject] = []
         if args.only != "marquee":
-            bare = measure_bare(workdir, args, notes)
-        if args.only != "bare" and model is not None:
-            marquee = measure_marquee(workdir, model, args, notes)
+            started_bare = start_bare(workdir, args, notes, started)
+            if isinstance(started_bare, Subject):
+                subjects.append(started_bare)
+                bare = started_bare.run
+            else:
+                bare = started_bare
+        if model is not None:
+            started_marquee = start_marquee(workdir, model, args, notes, started)
+            if isinstance(started_marquee, Subject):
+                subjects.append(started_marquee)
+                marquee = started_marquee.run
+            else:
+                marquee = started_marquee
+        measure(subjects, args)
+        for subject in subjects:
+            subject.memory.stop()
+            subject.run.peak_rss_kib = subject.memory.peak_tree_kib
+            subject.run.peak_hwm_kib = subject.memory.peak_hwm_kib
+            note_failures_in_logs(subject, notes)
     finally:
+        for server in reversed(started):
+            servers.stop(server)
         if args.keep_workdir:
             logger.info("kept %s (bots, database, server logs)", workdir)
         else:

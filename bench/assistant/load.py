@@ -48,6 +48,8 @@ class PhaseResult:
     load_average: float = 0.0
     # CPU seconds each server (process tree) used during the phase, by server name.
     server_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    # How many blocks of messages were folded into this result (absorb).
+    blocks: int = 1
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -66,6 +68,22 @@ class PhaseResult:
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    def absorb(self, other: PhaseResult) -> None:
+        """Fold another block measured at the same concurrency into this result: messages, errors and
+        times add up; the load average is the mean of the blocks'."""
+        self.answered += other.answered
+        self.errors += other.errors
+        self.silent_replies += other.silent_replies
+        for template, count in other.trouble.items():
+            self.trouble[template] = self.trouble.get(template, 0) + count
+        self.wall_seconds += other.wall_seconds
+        for server, seconds in other.server_cpu_seconds.items():
+            self.server_cpu_seconds[server] = self.server_cpu_seconds.get(server, 0.0) + seconds
+        self.load_average = (self.load_average * self.blocks + other.load_average * other.blocks) / (
+            self.blocks + other.blocks
+        )
+        self.blocks += other.blocks
 
     def cpu_ms_per_message(self, server: str) -> float:
         if server not in self.server_cpu_seconds or not self.messages:

@@ -180,14 +180,21 @@ class MemorySampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
 
-    def __enter__(self) -> MemorySampler:
+    def start(self) -> MemorySampler:
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def stop(self) -> None:
+        """Takes a last sample and stops; the peaks stay readable."""
         self.sample()
         self._stop.set()
         self._thread.join(timeout=5)
+
+    def __enter__(self) -> MemorySampler:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def sample(self) -> None:
         pids = process_tree(self.pid)
