@@ -37,9 +37,9 @@ if ! [ -x "$RASA" ]; then
 fi
 
 # Sorted file list + contents, so renames and edits both change the hash; caches are not inputs, and
-# neither are the run-time files (bot/channels.py, endpoints.yml, credentials.yml) that the server loads.
+# neither are the run-time files (bot/channels.py, bot/rasa_runtime.py, endpoints.yml, credentials.yml) that the server loads.
 inputs_hash() {
-  find bot data requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path bot/channels.py ! -path bot/endpoints.yml ! -path bot/credentials.yml -print0 \
+  find bot data requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path bot/channels.py ! -path bot/rasa_runtime.py ! -path bot/endpoints.yml ! -path bot/credentials.yml -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 
