@@ -336,6 +336,8 @@ class ContentRecommender(Recommender):
         self.popularity = PopularityRecommender(mode=popularity_mode)
         self.embeddings = np.empty((0, 0), dtype=np.float32)
         self.projection: np.ndarray | None = None
+        # Projected vectors of the catalog's own genre and mood names, the usual stated preferences.
+        self.tag_vectors: dict[str, np.ndarray] = {}
 
     @property
     def params(self) -> dict[str, Any]:
@@ -364,6 +366,11 @@ class ContentRecommender(Recommender):
             "embedded %d of %d titles with the %s encoder", len(described), len(texts), self.encoder.kind
         )
         self.popularity.fit(interactions)
+        # Encoded now, so that a request naming a catalog genre or mood never waits for the encoder (a first
+        # encoding costs the request tens to hundreds of milliseconds; free text still does).
+        tags = sorted({name.lower() for title in items.titles for name in (*title.genres, *title.moods)})
+        vectors = self._project(self.encoder.encode(tags)) if tags else np.empty((0, width), np.float32)
+        self.tag_vectors = dict(zip(tags, vectors, strict=True))
 
     def _fit_projection(self, vectors: np.ndarray) -> np.ndarray | None:
         """The top `dimensions` principal directions (uncentred, so cosines are what is kept) of the title
@@ -386,7 +393,11 @@ class ContentRecommender(Recommender):
         preferences = tuple(p for p in (context.preferences if context else ()) if p.strip())
         if not preferences:
             return (), np.empty((0, self.embeddings.shape[1]), dtype=np.float32)
-        return preferences, self._project(self.encoder.encode(list(preferences)))
+        unknown = [p for p in preferences if p not in self.tag_vectors]
+        encoded = (
+            dict(zip(unknown, self._project(self.encoder.encode(unknown)), strict=True)) if unknown else {}
+        )
+        return preferences, np.stack([self.tag_vectors.get(p, encoded.get(p)) for p in preferences])
 
     def _terms(
         self, history: sp.csr_matrix, context: ScoringContext | None
@@ -475,11 +486,20 @@ class ContentRecommender(Recommender):
             state["projection"] = self.projection
         state.update({f"encoder.{k}": v for k, v in self.encoder.get_state().items()})
         state.update({f"popularity.{k}": v for k, v in self.popularity._get_model_state().items()})
+        state["tag_names"] = np.array(list(self.tag_vectors), dtype=str)
+        state["tag_vectors"] = (
+            np.stack(list(self.tag_vectors.values()))
+            if self.tag_vectors
+            else np.empty((0, self.embeddings.shape[1]), dtype=np.float32)
+        )
         return state
 
     def _set_model_state(self, state: Mapping[str, np.ndarray]) -> None:
         self.embeddings = state["embeddings"]
         self.projection = state.get("projection")
+        # Artifacts saved before tag vectors were kept have none: their tags are encoded on first use.
+        names = state.get("tag_names", np.empty(0, dtype=str))
+        self.tag_vectors = dict(zip(names.tolist(), state.get("tag_vectors", []), strict=True))
         self.encoder.set_state(
             {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
         )

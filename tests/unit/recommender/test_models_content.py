@@ -7,7 +7,7 @@ import pytest
 
 from recommender.dataset import Interactions, ItemMetadata
 from recommender.models import content
-from recommender.models.base import ScoringContext
+from recommender.models.base import ScoringContext, model_from_state
 from recommender.models.content import ContentRecommender, SentenceEncoder, TfidfEncoder
 
 CATALOG = [
@@ -147,3 +147,22 @@ def test_projection_keeps_the_title_space_and_can_be_turned_off() -> None:
     assert projected.similar_items("robbers", k=1)[0][0] == "heist"
     with pytest.raises(ValueError, match="dimensions must be at least 1"):
         ContentRecommender(encoder="tfidf", dimensions=0)
+
+
+def test_catalog_genres_and_moods_are_encoded_at_fit_not_per_request(monkeypatch) -> None:
+    model = ContentRecommender(encoder="tfidf", popularity_weight=0.1).fit(*data())
+    assert {"drama", "thriller", "tense", "warm"} <= set(model.tag_vectors)
+    context = ScoringContext(region="GB", preferences=("thriller", "tense"))
+    before = model.score_history(model.data.empty_history(), context)
+
+    def no_encoder(texts):
+        raise AssertionError(f"a catalog tag must not need the encoder at request time: {texts}")
+
+    monkeypatch.setattr(model.encoder, "encode", no_encoder)
+    assert np.allclose(model.score_history(model.data.empty_history(), context), before)
+    # They are kept in the saved state, and equal encoding the tags on the fly.
+    monkeypatch.undo()
+    loaded = model_from_state(model.get_state())
+    assert set(loaded.tag_vectors) == set(model.tag_vectors)
+    loaded.tag_vectors = {}
+    assert np.allclose(loaded.score_history(model.data.empty_history(), context), before, atol=1e-6)
