@@ -105,12 +105,13 @@ class Recommender(ABC):
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         """The k titles most similar to `item_id` (never itself), best first."""
 
-    @abstractmethod
     def explain(
         self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
     ) -> list[Contribution]:
         """The largest contributions to `score_history(history_row, context)[item_idx]`, by absolute weight."""
+        return self.explain_items(history_row, [item_idx], top, context)[0]
 
+    @abstractmethod
     def explain_items(
         self,
         history_row: sp.csr_matrix,
@@ -119,9 +120,8 @@ class Recommender(ABC):
         context: ScoringContext | None = None,
     ) -> list[list[Contribution]]:
         """`explain` for several titles of one history, in order. A recommendation explains about 20 titles
-        at once; models override this to do their per-history work (a fold-in solve, a neighbour search)
-        once instead of once per title."""
-        return [self.explain(history_row, int(i), top=top, context=context) for i in item_indices]
+        at once, so each model does its per-history work (a fold-in solve, a neighbour search) once here
+        instead of once per title."""
 
     @abstractmethod
     def _get_model_state(self) -> dict[str, np.ndarray]: ...

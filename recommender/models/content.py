@@ -440,11 +440,6 @@ class ContentRecommender(Recommender):
         scores = self.embeddings @ self._project(self.encoder.encode([text]))[0]
         return [(str(self.data.item_ids[i]), float(scores[i])) for i in top_k(scores, k)]
 
-    def explain(
-        self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
-    ) -> list[Contribution]:
-        return self.explain_items(history_row, [item_idx], top, context)[0]
-
     def explain_items(
         self,
         history_row: sp.csr_matrix,

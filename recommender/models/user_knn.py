@@ -109,11 +109,6 @@ class UserKNNRecommender(Recommender):
         scores[co_counts <= 0] = -np.inf
         return [(str(self.data.item_ids[i]), float(scores[i])) for i in top_k(scores, k)]
 
-    def explain(
-        self, history_row: sp.csr_matrix, item_idx: int, top: int = 3, context: ScoringContext | None = None
-    ) -> list[Contribution]:
-        return self.explain_items(history_row, [item_idx], top, context)[0]
-
     def explain_items(
         self,
         history_row: sp.csr_matrix,
