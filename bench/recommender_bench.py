@@ -18,6 +18,7 @@ Writes bench/results/recommender.md.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -363,20 +364,40 @@ def demo_scale_load(data: Interactions, items: ItemMetadata) -> None:
         say(f"- artifact load at demo scale ({data.n_items} titles): {time.perf_counter() - started:.2f} s")
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n", 1)[0],
+        epilog="Takes about half an hour on 2 cores. Run it through `make bench` to get every benchmark's table.",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["movietweetings", "demo", "latency"],
+        help="leave out a part of the benchmark (repeatable)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    skip = set(parse_args(argv).skip)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     say("## Recommender benchmark\n")
     say(
         f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}."
     )
-    data, items = movietweetings()
-    quality("MovieTweetings 100k (ratings >= 7)", data, items)
-    demo = demo_world()
-    if demo is None:
+    if "movietweetings" not in skip:
+        data, items = movietweetings()
+        quality("MovieTweetings 100k (ratings >= 7)", data, items)
+    demo = None if "demo" in skip else demo_world()
+    if "demo" in skip:
+        say("\n### Quality: demo world\n\nSkipped (--skip demo).")
+    elif demo is None:
         say("\n### Quality: demo world\n\nSkipped: no seeded demo world database (run `marquee seed` first).")
     else:
         quality("demo world (viewing events)", *demo)
-    latency()
+    if "latency" not in skip:
+        latency()
     if demo is not None:
         demo_scale_load(*demo)
     say(
