@@ -9,12 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
-from accountdb import migrate
-from accountdb.engine import database_url, make_engine
+from accountdb.engine import database_url
 from accountdb.importers import (
     DEFAULT_CATALOG_BATCH_SIZE,
     DEFAULT_CATALOG_SOURCE,
@@ -27,6 +25,7 @@ from accountdb.importers import (
 )
 from accountdb.importers.sources import InvalidSourceName
 from marquee.cli import UserError
+from marquee.database import display_url, open_migrated
 from recommender.io import INTERACTION_FORMATS, DataFileError
 
 logger = logging.getLogger(__name__)
@@ -230,7 +229,7 @@ def _run(
             what = "is a folder" if path.is_dir() else "does not exist"
             raise UserError(f"{path} {what}. Pass the path of the file to import")
     url = args.database_url or database_url()
-    engine = _open_migrated(url)
+    engine = open_migrated(url)
     total_bytes = sum(path.stat().st_size for path in files)
     try:
         with tqdm(
@@ -241,7 +240,7 @@ def _run(
         raise UserError(f"{exc}. Nothing was imported") from exc
     except OperationalError as exc:
         raise UserError(
-            f"lost the database at {_display(url)} ({exc.orig}). Check that it is running, then run "
+            f"lost the database at {display_url(url)} ({exc.orig}). Check that it is running, then run "
             "the same command again: rows already imported are left unchanged"
         ) from exc
     finally:
@@ -255,28 +254,3 @@ def _run(
         file=sys.stderr,
     )
     return EXIT_INCOMPLETE
-
-
-def _open_migrated(url: str) -> Engine:
-    shown = _display(url)
-    try:
-        if not migrate.is_at_head(url):
-            raise UserError(
-                f"the database at {shown} is not at the newest schema revision. Run `marquee migrate` first"
-            )
-    except OperationalError as exc:
-        raise UserError(
-            f"cannot open the database at {shown} ({exc.orig}). Check that it is running and that "
-            "--database-url / MARQUEE_DATABASE_URL is right"
-        ) from exc
-    return make_engine(url)
-
-
-def _display(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError as exc:
-        raise UserError(
-            f"{url!r} is not a database URL. Use e.g. sqlite:///var/marquee.db or "
-            "postgresql://user@host:5432/marquee"
-        ) from exc

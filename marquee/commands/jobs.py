@@ -7,14 +7,13 @@ import datetime as dt
 import logging
 import sys
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
-from accountdb import migrate
-from accountdb.engine import database_url, make_engine
+from accountdb.engine import database_url
 from accountdb.services.period_end import ChangeKind, PeriodEndReport, run_period_end
 from marquee.cli import UserError
+from marquee.database import display_url, open_migrated
 
 logger = logging.getLogger(__name__)
 
@@ -100,18 +99,8 @@ def run_period_end_command(args: argparse.Namespace) -> int:
             "applied only once their day has come; use --dry-run with today's date to see what is due"
         )
     url = args.database_url or database_url()
-    shown = _display(url)
-    try:
-        if not migrate.is_at_head(url):
-            raise UserError(
-                f"the database at {shown} is not at the newest schema revision. Run `marquee migrate` first"
-            )
-    except OperationalError as exc:
-        raise UserError(
-            f"cannot open the database at {shown} ({exc.orig}). Check that it is running and that "
-            "--database-url / MARQUEE_DATABASE_URL is right"
-        ) from exc
-    engine = make_engine(url)
+    shown = display_url(url)
+    engine = open_migrated(url)
     bar = tqdm(desc=f"period end {as_of.isoformat()}", unit="subscription", file=sys.stderr,
                disable=args.no_progress)  # fmt: skip
     try:
@@ -154,13 +143,3 @@ def summary(report: PeriodEndReport) -> str:
         f"{would}issued; {len(report.failures)} failure(s)"
         + (" (dry run: nothing was changed)" if report.dry_run else "")
     )
-
-
-def _display(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError as exc:
-        raise UserError(
-            f"{url!r} is not a database URL. Use e.g. sqlite:///var/marquee.db or "
-            "postgresql://user@host:5432/marquee"
-        ) from exc

@@ -6,12 +6,12 @@ import argparse
 import logging
 
 from alembic.util import CommandError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from accountdb import migrate
 from accountdb.engine import database_url
 from marquee.cli import UserError
+from marquee.database import display_url
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = args.database_url or database_url()
-    shown_url = _display(url)
+    shown_url = display_url(url)
     try:
         if args.check:
             return _check(url, shown_url)
@@ -80,13 +80,3 @@ def _check(url: str, shown_url: str) -> int:
         head,
     )
     return 1
-
-
-def _display(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError as exc:
-        raise UserError(
-            f"{url!r} is not a database URL. Use e.g. sqlite:///var/marquee.db or "
-            "postgresql://user@host:5432/marquee"
-        ) from exc
