@@ -90,6 +90,9 @@ def _bfloat16_supported() -> bool:
     return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+KEY_BYTES = hashlib.sha1().digest_size
+
+
 class SentenceEncoder:
     """Encodes texts with the sentence-transformers model, caching vectors by text in memory and on disk.
 
@@ -143,7 +146,9 @@ class SentenceEncoder:
             if self.cache_file.exists():
                 try:
                     with np.load(self.cache_file, allow_pickle=False) as archive:
-                        self._cache = dict(zip(archive["keys"].tolist(), archive["vectors"], strict=True))
+                        # NumPy's fixed-width bytes drop trailing NULs, so 1 digest in 256 comes back short.
+                        keys = [key.ljust(KEY_BYTES, b"\0") for key in archive["keys"].tolist()]
+                        self._cache = dict(zip(keys, archive["vectors"], strict=True))
                 except (OSError, ValueError, KeyError) as exc:
                     logger.warning("ignoring unreadable embedding cache %s: %s", self.cache_file, exc)
         return self._cache
@@ -154,7 +159,7 @@ class SentenceEncoder:
             temporary = self.cache_file.with_suffix(f".{os.getpid()}.tmp")
             with open(temporary, "wb") as handle:
                 np.savez(
-                    handle, keys=np.array(list(cache), dtype="S20"), vectors=np.stack(list(cache.values()))
+                    handle, keys=np.array(list(cache), dtype=f"S{KEY_BYTES}"), vectors=np.stack(list(cache.values()))
                 )
             os.replace(temporary, self.cache_file)
         except OSError as exc:

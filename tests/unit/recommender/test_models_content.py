@@ -166,3 +166,13 @@ def test_catalog_genres_and_moods_are_encoded_at_fit_not_per_request(monkeypatch
     assert set(loaded.tag_vectors) == set(model.tag_vectors)
     loaded.tag_vectors = {}
     assert np.allclose(loaded.score_history(model.data.empty_history(), context), before, atol=1e-6)
+
+
+def test_cache_keys_ending_in_a_nul_byte_survive_the_round_trip(tmp_path) -> None:
+    # sha1 digests end in b"\0" one time in 256; NumPy's fixed-width bytes strip trailing NULs on load.
+    keys = [b"\x01" * 19 + b"\0", b"\0" * 20, bytes(range(1, 21))]
+    vectors = {key: np.full(3, i, dtype=np.float32) for i, key in enumerate(keys)}
+    SentenceEncoder(model_path="/nonexistent/model", cache_dir=tmp_path)._save_cache(vectors)
+    loaded = SentenceEncoder(model_path="/nonexistent/model", cache_dir=tmp_path)._loaded_cache()
+    assert sorted(loaded) == sorted(keys)
+    assert all(np.array_equal(loaded[key], vectors[key]) for key in keys)
