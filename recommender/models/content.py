@@ -159,7 +159,9 @@ class SentenceEncoder:
             temporary = self.cache_file.with_suffix(f".{os.getpid()}.tmp")
             with open(temporary, "wb") as handle:
                 np.savez(
-                    handle, keys=np.array(list(cache), dtype=f"S{KEY_BYTES}"), vectors=np.stack(list(cache.values()))
+                    handle,
+                    keys=np.array(list(cache), dtype=f"S{KEY_BYTES}"),
+                    vectors=np.stack(list(cache.values())),
                 )
             os.replace(temporary, self.cache_file)
         except OSError as exc:
@@ -343,6 +345,7 @@ class ContentRecommender(Recommender):
         self.projection: np.ndarray | None = None
         # Projected vectors of the catalog's own genre and mood names, the usual stated preferences.
         self.tag_vectors: dict[str, np.ndarray] = {}
+        self._popularity_terms: dict[str | None, np.ndarray] = {}
 
     @property
     def params(self) -> dict[str, Any]:
@@ -371,6 +374,7 @@ class ContentRecommender(Recommender):
             "embedded %d of %d titles with the %s encoder", len(described), len(texts), self.encoder.kind
         )
         self.popularity.fit(interactions)
+        self._popularity_terms = {}
         # Encoded now, so that a request naming a catalog genre or mood never waits for the encoder (a first
         # encoding costs the request tens to hundreds of milliseconds; free text still does).
         tags = sorted({name.lower() for title in items.titles for name in (*title.genres, *title.moods)})
@@ -413,23 +417,34 @@ class ContentRecommender(Recommender):
         scale = 1.0 / normaliser if normaliser > 0 else 0.0
         item_weights = history.data.astype(np.float32) * scale
         preference_weights = np.full(len(preferences), self.preference_weight * scale, dtype=np.float32)
-        region_popularity = self.popularity.score_region(context.region if context else None)
-        peak = float(region_popularity.max()) if region_popularity.size else 0.0
-        popularity = self.popularity_weight * region_popularity / peak if peak > 0 else region_popularity * 0
         return (
             item_weights,
             preference_weights,
             preferences,
             preference_vectors,
-            popularity.astype(np.float32),
+            self._popularity_term(context.region if context else None),
         )
+
+    def _popularity_term(self, region: str | None) -> np.ndarray:
+        """popularity_weight * pop_r scaled to [0, 1], per region, computed once: every request needs it twice
+        (score and explain), and recomputing it cost five passes over the catalog. Read-only."""
+        cached = self._popularity_terms.get(region)
+        if cached is None:
+            region_popularity = self.popularity.score_region(region)
+            peak = float(region_popularity.max()) if region_popularity.size else 0.0
+            scaled = self.popularity_weight * region_popularity / peak if peak > 0 else region_popularity * 0
+            cached = self._popularity_terms[region] = scaled.astype(np.float32)
+            cached.flags.writeable = False
+        return cached
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         history = as_history(history, self.data.n_items)
         item_weights, preference_weights, _, preference_vectors, popularity = self._terms(history, context)
         profile = item_weights @ self.embeddings[history.indices] + preference_weights @ preference_vectors
         with single_threaded_blas():
-            return (self.embeddings @ profile + popularity).astype(np.float32)
+            scores = self.embeddings @ profile.astype(np.float32, copy=False)
+        scores += popularity
+        return scores
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
@@ -472,13 +487,13 @@ class ContentRecommender(Recommender):
             *preferences,
             self.popularity.source(context),
         ]
-        explained = []
-        for column in parts.T:
-            order = np.argsort(-np.abs(column), kind="stable")[:top]
-            explained.append(
-                [Contribution(kinds[i], sources[i], float(column[i])) for i in order if column[i] != 0]
-            )
-        return explained
+        # The `top` largest terms of every title at once, as base.largest_contributions does for one kind.
+        order = np.argsort(-np.abs(parts), axis=0, kind="stable")[:top].T.tolist()
+        values = parts.T.tolist()
+        return [
+            [Contribution(kinds[i], sources[i], column[i]) for i in rows if column[i] != 0]
+            for rows, column in zip(order, values, strict=True)
+        ]
 
     def _get_model_state(self) -> dict[str, np.ndarray]:
         state = {"embeddings": self.embeddings}
@@ -507,3 +522,4 @@ class ContentRecommender(Recommender):
         self.popularity._set_model_state(
             {k[len("popularity.") :]: v for k, v in state.items() if k.startswith("popularity.")}
         )
+        self._popularity_terms = {}
