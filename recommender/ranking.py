@@ -98,6 +98,9 @@ class Ranker:
         self.long_tail = np.ones(data.n_items, dtype=bool)
         self.long_tail[head[audience[head] > 0]] = False
         self.features = self._similarity_features()
+        # Tag features are a few dozen columns: MMR reads rows of a dense copy, because slicing the sparse
+        # matrix for each request's pool cost more than the whole diversity re-ranking.
+        self.dense_features = self.features.toarray() if self.features.shape[1] <= DENSE_FEATURES else None
 
     def _similarity_features(self) -> sp.csr_matrix:
         items = self.catalog.items
@@ -205,7 +208,7 @@ class Ranker:
         ranked = self._rank(scores, pool, k - n_explore, diversity, selected=[])
         explore = self._explore(scores, pool, ranked, n_explore)
         if len(ranked) + len(explore) < k:  # too few long-tail titles fit: the main ranking takes the slots
-            rest = pool[~np.isin(pool, explore)]
+            rest = _without(pool, explore)
             ranked += self._rank(scores, rest, k - len(explore) - len(ranked), diversity, selected=ranked)
         popularity = self.regional_popularity(profile.region)
         backfilled = self._rank(
@@ -238,7 +241,7 @@ class Ranker:
         self, relevance: np.ndarray, pool: np.ndarray, n: int, diversity: float, selected: list[int]
     ) -> list[int]:
         """Up to n more titles of `pool`, chosen by MMR against `selected` and each other."""
-        remaining = pool[~np.isin(pool, selected)] if selected else pool
+        remaining = _without(pool, selected)
         if n <= 0 or remaining.size == 0:
             return []
         depth = max(POOL_FACTOR * (len(selected) + n), MIN_POOL)
@@ -247,13 +250,14 @@ class Ranker:
         if diversity == 0:
             order = remaining[top_k(relevance[remaining], n)]
             return [int(i) for i in order]
-        return mmr(relevance, remaining, self.features, n, diversity, selected)
+        features = self.features if self.dense_features is None else self.dense_features
+        return mmr(relevance, remaining, features, n, diversity, selected)
 
     def _explore(self, scores: np.ndarray, pool: np.ndarray, ranked: list[int], n: int) -> list[int]:
         """Up to n long-tail titles the viewer's scores still favour, best first, not already ranked."""
         if n == 0:
             return []
-        tail = pool[self.long_tail[pool] & ~np.isin(pool, ranked)]
+        tail = _without(pool[self.long_tail[pool]], ranked)
         return [int(i) for i in tail[top_k(scores[tail], n)]]
 
     def _popular_item(
@@ -291,10 +295,18 @@ class Ranker:
         return title or item_id
 
 
+def _without(pool: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """`pool` without the titles in `chosen` (a handful), in pool order."""
+    if not chosen:
+        return pool
+    # A lookup table over the pool's range: np.isin's default compares the pool with each chosen title in turn.
+    return pool[~np.isin(pool, chosen, kind="table")]
+
+
 def mmr(
     relevance: np.ndarray,
     pool: np.ndarray,
-    features: sp.csr_matrix,
+    features: np.ndarray | sp.csr_matrix,
     n: int,
     diversity: float,
     selected: list[int],
@@ -302,16 +314,14 @@ def mmr(
     """Maximal marginal relevance: repeatedly take argmax (1 - d) * rel - d * max similarity to the chosen.
 
     Relevance is rescaled to [0, 1] over the pool so `diversity` means the same for every model's score scale.
-    Similarity is the cosine of L2-normalised feature rows.
+    Similarity is the cosine of L2-normalised feature rows (a dense array, or a sparse matrix when wide).
     """
     rel = relevance[pool].astype(np.float64)
     low, high = rel.min(), rel.max()
     rel = (rel - low) / (high - low) if high > low else np.ones_like(rel)
     block = features[pool]
     earlier = features[np.asarray(selected, dtype=np.int64)]
-    if features.shape[1] <= DENSE_FEATURES:
-        # Tag features are a few dozen columns: dense products are cheaper than sparse ones at this size.
-        block, earlier = block.toarray(), earlier.toarray()
+    if isinstance(features, np.ndarray):
         similarity, to_earlier = block @ block.T, block @ earlier.T
     else:
         similarity, to_earlier = (block @ block.T).toarray(), (block @ earlier.T).toarray()
