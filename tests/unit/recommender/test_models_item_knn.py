@@ -102,3 +102,24 @@ def test_invalid_settings_are_rejected() -> None:
         ItemKNNRecommender(weighting="jaccard")
     with pytest.raises(ValueError, match="neighbours must be at least 1"):
         ItemKNNRecommender(neighbours=0)
+
+
+def test_kept_neighbours_are_each_titles_largest_similarities() -> None:
+    # Brute force: the full cosine matrix (shrink 5), each row's 4 largest positive entries other than itself.
+    # Random weights, so no two similarities tie.
+    rng = np.random.default_rng(3)
+    data = Interactions.from_arrays(
+        rng.integers(0, 60, size=900).astype(str),
+        rng.integers(0, 40, size=900).astype(str),
+        weights=rng.random(900) + 0.5,
+    )
+    model = ItemKNNRecommender(weighting="cosine", neighbours=4, shrink=5.0, max_dense_items=15).fit(data)
+    columns = data.matrix.toarray().astype(np.float64)
+    norms = np.linalg.norm(columns, axis=0)
+    cosine = columns.T @ columns / (np.outer(norms, norms) + 5.0)
+    np.fill_diagonal(cosine, 0.0)
+    for row in range(data.n_items):
+        kept = model.similarity[row]
+        expected = sorted(np.flatnonzero(cosine[row] > 0), key=lambda j: (-cosine[row, j], j))[:4]
+        assert sorted(kept.indices.tolist()) == sorted(expected)
+        assert np.allclose(np.sort(kept.data), np.sort(cosine[row, expected]), rtol=1e-5)
