@@ -51,6 +51,9 @@ DEFAULT_EXPLORATION = 0.1
 # MMR looks this many times k candidates deep: enough room to diversify without drifting into weak picks.
 POOL_FACTOR = 4
 MIN_POOL = 50
+# The best-first prefix of the pool searched for exploration titles before the whole pool is: this many
+# times MMR's depth.
+EXPLORE_DEPTH = 2
 # The "short head": the most popular 20% of titles. Everything else is long tail for exploration.
 HEAD_SHARE = 0.2
 # Genres and moods describe similarity as viewers see it; they are used for diversity when at least this
@@ -197,7 +200,7 @@ class Ranker:
             preferences=constraints.preferences,
             user_id=viewer if constraints.like_item is None else None,
         )
-        scores = np.asarray(self.model.score_history(scoring_history, context), dtype=np.float64)
+        scores = np.asarray(self.model.score_history(scoring_history, context))
 
         allowed = candidates(self.catalog, profile, constraints, excluded=history.indices)
         scored = np.isfinite(scores) & (scores > 0)
@@ -205,8 +208,12 @@ class Ranker:
         backfill = np.flatnonzero(allowed.mask & ~scored)
 
         n_explore = 0 if exploration == 0 or k < 2 else max(1, int(round(exploration * k)))
-        ranked = self._rank(scores, pool, k - n_explore, diversity, selected=[])
-        explore = self._explore(scores, pool, ranked, n_explore)
+        depth = self._depth(k - n_explore, selected=0)
+        # The pool's best titles, best first, found once: MMR chooses among the first `depth` of them and the
+        # exploration slice takes its long-tail titles from them when they hold enough.
+        best = pool[top_k(scores[pool], EXPLORE_DEPTH * depth)] if pool.size > depth else None
+        ranked = self._rank(scores, pool if best is None else best[:depth], k - n_explore, diversity, [])
+        explore = self._explore(scores, pool, best, ranked, n_explore)
         if len(ranked) + len(explore) < k:  # too few long-tail titles fit: the main ranking takes the slots
             rest = _without(pool, explore)
             ranked += self._rank(scores, rest, k - len(explore) - len(ranked), diversity, selected=ranked)
@@ -244,7 +251,7 @@ class Ranker:
         remaining = _without(pool, selected)
         if n <= 0 or remaining.size == 0:
             return []
-        depth = max(POOL_FACTOR * (len(selected) + n), MIN_POOL)
+        depth = self._depth(n, len(selected))
         if remaining.size > depth:
             remaining = remaining[top_k(relevance[remaining], depth)]
         if diversity == 0:
@@ -253,10 +260,24 @@ class Ranker:
         features = self.features if self.dense_features is None else self.dense_features
         return mmr(relevance, remaining, features, n, diversity, selected)
 
-    def _explore(self, scores: np.ndarray, pool: np.ndarray, ranked: list[int], n: int) -> list[int]:
-        """Up to n long-tail titles the viewer's scores still favour, best first, not already ranked."""
+    @staticmethod
+    def _depth(n: int, selected: int) -> int:
+        """How many of the best candidates MMR looks at to choose n more titles after `selected` ones."""
+        return max(POOL_FACTOR * (selected + n), MIN_POOL)
+
+    def _explore(
+        self, scores: np.ndarray, pool: np.ndarray, best: np.ndarray | None, ranked: list[int], n: int
+    ) -> list[int]:
+        """Up to n long-tail titles the viewer's scores still favour, best first, not already ranked.
+
+        `best` is a best-first prefix of the pool (or None): when it holds n such titles they are the pool's
+        best n, because every title after the prefix scores lower (or equal with a higher index)."""
         if n == 0:
             return []
+        if best is not None:
+            picks = _without(best[self.long_tail[best]], ranked)[:n]
+            if len(picks) == n:
+                return [int(i) for i in picks]
         tail = _without(pool[self.long_tail[pool]], ranked)
         return [int(i) for i in tail[top_k(scores[tail], n)]]
 

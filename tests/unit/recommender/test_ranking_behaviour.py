@@ -5,7 +5,8 @@ import pytest
 
 from recommender.constraints import Constraints, ProfileContext
 from recommender.evaluation.metrics import intra_list_diversity
-from recommender.models.base import UnknownItemError
+from recommender.models.base import ScoringContext, UnknownItemError
+from recommender.models.popularity import PopularityRecommender
 from recommender.ranking import Ranker, feedback, recommend
 
 USERS = [f"u{u:04d}" for u in range(0, 40, 3)]
@@ -49,6 +50,35 @@ def test_exploration_slice_holds_long_tail_titles_that_fit_the_taste(ranker, wor
             assert item.score > 0  # the viewer's own scores favour it
             assert item.reason.startswith("Something less known for you")
             assert world.cluster_of_item[item.item_id] == world.cluster_of_user[user]
+
+
+@pytest.mark.parametrize("exploration", [0.2, 0.5])
+@pytest.mark.parametrize("model_name", ["item_knn", "popularity"])
+def test_explored_titles_are_the_best_scored_long_tail_titles_left(knn_model, world, model_name, exploration):
+    # Brute force over the whole catalog: the explored titles must be exactly the highest-scored long-tail
+    # titles that pass every filter and are not already in the list, however the ranker searches for them.
+    # Item kNN scores a few dozen titles per viewer, popularity scores nearly all of them.
+    model = knn_model if model_name == "item_knn" else PopularityRecommender().fit(world.interactions)
+    ranker = Ranker(model, world.items)
+    for user in USERS:
+        result = ranker.recommend(user, 10, EVERYWHERE, diversity=0.3, exploration=exploration)
+        explored = [item.item_id for item in result.items if item.exploration]
+        assert explored
+        shown = {item.item_id for item in result.items if not item.exploration}
+        scores = model.score_user(user, ScoringContext(region=EVERYWHERE.region))
+        watched = set(world.interactions.user_row(user).indices)
+        allowed = ranker.catalog.hard_mask(EVERYWHERE, Constraints())
+        eligible = [
+            i
+            for i in range(len(scores))
+            if allowed[i]
+            and ranker.long_tail[i]
+            and scores[i] > 0
+            and i not in watched
+            and str(ranker.item_ids[i]) not in shown
+        ]
+        best = sorted(eligible, key=lambda i: (-scores[i], i))[: len(explored)]
+        assert explored == [str(ranker.item_ids[i]) for i in best]
 
 
 def test_no_exploration_when_the_fraction_is_zero(ranker):
