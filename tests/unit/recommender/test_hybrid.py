@@ -114,7 +114,8 @@ def test_what_is_evaluated_is_what_the_ranker_serves(world):
 
 
 def test_bases_weighted_zero_are_not_refitted_but_reported(world):
-    # Two item-item models of the same clustered taste: the weaker one adds nothing and gets weight 0.
+    # Two item-item models of the same clustered taste and popularity: item-kNN alone ranks the validation
+    # items best, so the others get weight 0.
     bases = [
         {"name": "item_knn", "params": {"weighting": "cosine"}},
         {"name": "ease", "params": {"regularization": 50.0}},
@@ -125,7 +126,7 @@ def test_bases_weighted_zero_are_not_refitted_but_reported(world):
     assert unused, model.learned_weights  # the premise of this test
     assert set(model.learned_weights) == {"item_knn", "ease", "popularity"}
     assert set(model.labels) == set(model.learned_weights) - unused
-    assert all(weight > 0 for weight in model.weights)
+    assert len(model.reranker.used_bases()) == len(model.bases)
     assert [base.name for base in model.bases] == model.labels
 
 
@@ -141,3 +142,26 @@ def test_weights_are_learned_on_a_sample_of_users_above_the_interaction_limit(wo
     assert model.learned_weights["item_knn"] > model.learned_weights["popularity"]
     with pytest.raises(ValueError, match="max_validation_interactions must be at least 1"):
         HybridRecommender(max_validation_interactions=0)
+
+
+def test_pooled_candidates_rank_above_every_other_title(world):
+    # The re-ranker was learned on the bases' top candidates only; a title outside every pool never outranks them.
+    model = HybridRecommender(bases=POP_AND_KNN, candidates_per_base=5).fit(world.interactions, world.items)
+    history = world.interactions.user_row("u0011")
+    scores = model.score_history(history)
+    terms = model._terms(history, None)
+    unseen = np.ones(len(scores), dtype=bool)
+    unseen[history.indices] = False
+    assert terms.pooled[unseen].sum() >= 5
+    assert scores[terms.pooled & unseen].min() > scores[~terms.pooled & unseen].max()
+
+
+def test_coverage_of_the_learned_ranking_reaches_the_strongest_bases(world):
+    model = HybridRecommender(bases=[*POP_AND_KNN, {"name": "contemporary"}]).fit(
+        world.interactions, world.items
+    )
+    report = model.validation_report
+    assert report["coverage.learned"] >= report["coverage.floor"]
+    strongest = max(model.learned_weights, key=lambda label: report[f"ndcg.{label}"])
+    assert report["coverage.floor"] == report[f"coverage.{strongest}"]
+    assert report["ndcg.learned"] >= report[f"ndcg.{strongest}"]
