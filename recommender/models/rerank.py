@@ -34,8 +34,6 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.optimize import minimize
 
-from recommender.models.base import top_k
-
 # Per-base feature columns, in order, then the two popularity columns.
 BASE_FEATURES = ("score", "score_by_length", "rank", "rank_by_length")
 POPULARITY_FEATURES = ("popularity", "popularity_by_length")
@@ -57,8 +55,15 @@ def log_popularity(item_viewers: np.ndarray) -> np.ndarray:
 def rank_positions(scores: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
     """The titles of a base's top `depth` with a positive score, and their rank feature 1/log2(2 + position).
     `scores` already has the history's own titles at -inf."""
-    top = top_k(scores, depth)
-    top = top[scores[top] > 0]
+    # Only positive scores can rank, and partitioning just those is also much faster: a neighbourhood model
+    # scores most of the catalog exactly 0, and numpy's argpartition over 20,000 values of which 19,000 tie
+    # took 2.7 ms against 0.2 ms for distinct values. Ties are broken by the lower index, as in `top_k`.
+    top = np.flatnonzero(scores > 0)
+    if len(top) > depth > 0:
+        top = top[np.argpartition(scores[top], len(top) - depth)[len(top) - depth :]]
+    elif depth <= 0:
+        top = top[:0]
+    top = top[np.lexsort((top, -scores[top]))]
     return top, (1.0 / np.log2(np.arange(2, len(top) + 2))).astype(np.float32)
 
 

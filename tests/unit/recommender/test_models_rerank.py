@@ -58,3 +58,15 @@ def test_per_history_weights_penalty_restriction_and_state():
     assert np.array_equal(again.coefficients, reranker.coefficients) and again.length_centre == 1.5
     with pytest.raises(ValueError, match="2 bases need 10 coefficients"):
         LinearReranker(2, np.zeros(6))
+
+
+def test_rank_positions_match_top_k_on_catalogs_where_most_scores_tie_at_zero():
+    # A neighbourhood model scores most titles exactly 0; the fast path must still find the same top titles.
+    from recommender.models.base import top_k
+
+    rng = np.random.default_rng(2)
+    scores = np.zeros(5000, dtype=np.float32)
+    scores[rng.choice(5000, 300, replace=False)] = rng.random(300).astype(np.float32)
+    scores[:10] = -np.inf
+    top, _ = rank_positions(scores, depth=50)
+    assert top.tolist() == top_k(scores, 50).tolist()
