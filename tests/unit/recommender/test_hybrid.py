@@ -157,11 +157,17 @@ def test_pooled_candidates_rank_above_every_other_title(world):
 
 
 def test_coverage_of_the_learned_ranking_reaches_the_strongest_bases(world):
-    model = HybridRecommender(bases=[*POP_AND_KNN, {"name": "contemporary"}]).fit(
-        world.interactions, world.items
-    )
+    bases = [*POP_AND_KNN, {"name": "contemporary"}]
+    model = HybridRecommender(bases=bases, coverage_floor_bases=()).fit(world.interactions, world.items)
     report = model.validation_report
     assert report["coverage.learned"] >= report["coverage.floor"]
     strongest = max(model.learned_weights, key=lambda label: report[f"ndcg.{label}"])
     assert report["coverage.floor"] == report[f"coverage.{strongest}"]
     assert report["ndcg.learned"] >= report[f"ndcg.{strongest}"]
+    # A base named in coverage_floor_bases raises the floor to its own coverage (item-kNN shows the widest).
+    named = HybridRecommender(bases=bases, coverage_floor_bases=("item_knn",)).fit(
+        world.interactions, world.items
+    )
+    report = named.validation_report
+    assert report["coverage.floor"] == max(report[f"coverage.{strongest}"], report["coverage.item_knn"])
+    assert report["coverage.learned"] >= report["coverage.floor"]
