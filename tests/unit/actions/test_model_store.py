@@ -1,0 +1,120 @@
+"""The action server's personal model: the hybrid artifact fitted from the database, or item-kNN without one."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from tiny_world import World
+
+from accountdb import maturity
+from accountdb.engine import make_engine, session_scope
+from accountdb.models import ViewingEvent
+from actions import model_store
+from actions.catalog_snapshot import CatalogSnapshot, load_snapshot
+from actions.discovery import Request
+from actions.identity import Identity
+from actions.services import Services
+from actions.viewers import load_viewer
+from recommender import artifact
+
+
+@pytest.fixture(scope="module")
+def fitted(world_template: tuple[Path, World], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An artifact root holding the hybrid fitted on the tiny world by the fit command."""
+    data = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MARQUEE_DATA_DIR", str(data))  # the content base's embedding cache goes here
+        model_store.main(["--database-url", f"sqlite:///{world_template[0]}"])
+    return data / "recommender"
+
+
+def _hybrid_versions(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "hybrid").iterdir() if not p.name.startswith(".") and p.is_dir())
+
+
+def test_the_action_server_serves_the_fitted_hybrid(
+    fitted: Path, world: World, world_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(fitted.parent))
+    discovery = Services(world_engine).discovery()
+    assert discovery.models.personal.name == "hybrid"
+    manifest = artifact.read_manifest(artifact.resolve(fitted / "hybrid"))
+    assert manifest["source"] == "account database"
+    assert manifest["counts"]["items"] == len(discovery.snapshot)
+
+    viewer = load_viewer(world_engine, Identity(world.adult_account, world.adult_profile, "US"))
+    with session_scope(world_engine) as session:
+        watched = {
+            str(i)
+            for i in session.scalars(
+                select(ViewingEvent.title_id).where(ViewingEvent.profile_id == world.adult_profile)
+            )
+        }
+    picks = discovery.recommend(viewer, Request()).picks
+    assert picks
+    for pick in picks:
+        assert pick.facts.id not in watched
+        assert pick.facts.maturity_rank <= maturity.ADULT_RANK and pick.facts.watchable_in("US")
+        assert pick.reason
+    # The hybrid's reasons come from its bases' contributions: the viewer's history speaks for some titles.
+    watched_titles = {discovery.snapshot.get(i).title for i in watched}
+    assert any(title in pick.reason for pick in picks for title in watched_titles)
+
+
+def test_without_an_artifact_item_knn_answers_and_the_log_says_how_to_fit(
+    world_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="actions.model_store"):
+        models = model_store.build_models(world_engine, load_snapshot(world_engine), tmp_path)
+    assert models.personal.name == "item_knn"
+    assert model_store.FIT_COMMAND in caplog.text
+
+
+def test_an_artifact_that_misses_catalog_titles_is_not_used(
+    fitted: Path, world_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    snapshot = load_snapshot(world_engine)
+    added = replace(next(iter(snapshot.titles.values())), id="990001", title="Added After The Fit")
+    grown = CatalogSnapshot([*snapshot.titles.values(), added], (*snapshot.version, "grown"))
+    with caplog.at_level(logging.WARNING, logger="actions.model_store"):
+        models = model_store.build_models(world_engine, grown, fitted)
+    assert models.personal.name == "item_knn"
+    assert "990001" in models.personal.data.item_index  # the fallback can suggest the new title
+    assert f"does not know 1 of the catalog's {len(grown)} titles" in caplog.text
+
+
+def test_a_corrupt_artifact_is_refused_and_item_knn_answers(
+    fitted: Path, world_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "recommender"
+    shutil.copytree(fitted, root, symlinks=True)
+    model_file = artifact.resolve(root / "hybrid") / artifact.MODEL_FILE
+    content = bytearray(model_file.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(content))
+    with caplog.at_level(logging.ERROR, logger="actions.model_store"):
+        models = model_store.build_models(world_engine, load_snapshot(world_engine), root)
+    assert models.personal.name == "item_knn"
+    assert "checksum" in caplog.text
+
+
+def test_fit_if_needed_keeps_an_artifact_that_covers_the_catalog(
+    fitted: Path, world_template: tuple[Path, World], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    root = tmp_path / "recommender"
+    shutil.copytree(fitted, root, symlinks=True)
+    before = _hybrid_versions(root)
+    url = f"sqlite:///{world_template[0]}"
+    assert model_store.main(["--if-needed", "--database-url", url, "--out", str(root)]) == 0
+    assert "nothing to fit" in capsys.readouterr().out
+    assert _hybrid_versions(root) == before
+    engine = make_engine(url)
+    try:
+        assert model_store.load_personal(load_snapshot(engine), root) is not None
+    finally:
+        engine.dispose()
