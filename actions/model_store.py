@@ -4,7 +4,7 @@ The personal model (suggestions and "more like X") is the shipped default, the h
 `recommender.models.hybrid`, loaded from its versioned artifact under `<data dir>/recommender/hybrid/current`
 (`recommender.artifact`). Fitting it reads the account database and takes minutes at demo scale (most of it
 encoding titles for the content base, cached on disk afterwards), so it is not done inside a turn:
-`python -m actions.model_store` fits it and switches the artifact atomically, and `make demo` runs that once
+`marquee recommender fit` fits it and switches the artifact atomically, and `make demo` runs that once
 (`--if-needed`). The action server loads the artifact in well under a second.
 
 Without an artifact that covers the catalog (none fitted yet, or titles added since the fit), the action server
@@ -25,9 +25,7 @@ scale), so they follow current viewing. Models are rebuilt when the catalog snap
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -37,9 +35,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, case, func, select
 
-from accountdb.engine import data_dir, make_engine, session_scope
+from accountdb.engine import data_dir, session_scope
 from accountdb.models import Account, Profile, Rating, ViewingEvent
-from actions.catalog_snapshot import CatalogSnapshot, load_snapshot
+from actions.catalog_snapshot import CatalogSnapshot
 from actions.viewers import interaction_weight
 from recommender import artifact
 from recommender.dataset import Interactions, ItemMetadata
@@ -50,7 +48,7 @@ from recommender.models.popularity import PopularityRecommender
 
 logger = logging.getLogger(__name__)
 
-FIT_COMMAND = "python -m actions.model_store"
+FIT_COMMAND = "marquee recommender fit"
 
 
 def artifact_root() -> Path:
@@ -253,34 +251,3 @@ class ModelCache:
             if self._models is None or self._models.catalog_version != snapshot.version:
                 self._models = build_models(self._engine, snapshot, self._root)
             return self._models
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=FIT_COMMAND,
-        description="Fit the shipped default recommender (the hybrid) on the account database and make it the "
-        "artifact the action server loads. Takes minutes at demo scale; the action server keeps running.",
-    )
-    parser.add_argument(
-        "--if-needed",
-        action="store_true",
-        help="do nothing when the current artifact already covers every title of the catalog",
-    )
-    parser.add_argument(
-        "--database-url", help="account database (default: $MARQUEE_DATABASE_URL, else the SQLite file)"
-    )
-    parser.add_argument("--out", type=Path, help="artifact root (default: <data dir>/recommender)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    engine = make_engine(args.database_url)
-    snapshot = load_snapshot(engine)
-    if args.if_needed and load_personal(snapshot, args.out) is not None:
-        print("the current recommender artifact covers the catalog; nothing to fit")
-        return 0
-    path = fit_artifact(engine, snapshot, args.out)
-    print(f"fitted the recommender; artifact {path} (now current)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

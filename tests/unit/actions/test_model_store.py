@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from tiny_world import World
 
-from accountdb import maturity
+from accountdb import maturity, migrate
 from accountdb.engine import make_engine, session_scope
 from accountdb.models import ViewingEvent
 from actions import model_store
@@ -20,6 +20,7 @@ from actions.discovery import Request
 from actions.identity import Identity
 from actions.services import Services
 from actions.viewers import load_viewer
+from marquee.cli import main
 from recommender import artifact
 
 
@@ -29,7 +30,7 @@ def fitted(world_template: tuple[Path, World], tmp_path_factory: pytest.TempPath
     data = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MARQUEE_DATA_DIR", str(data))  # the content base's embedding cache goes here
-        model_store.main(["--database-url", f"sqlite:///{world_template[0]}"])
+        assert main(["recommender", "fit", "--database-url", f"sqlite:///{world_template[0]}"]) == 0
     return data / "recommender"
 
 
@@ -110,7 +111,7 @@ def test_fit_if_needed_keeps_an_artifact_that_covers_the_catalog(
     shutil.copytree(fitted, root, symlinks=True)
     before = _hybrid_versions(root)
     url = f"sqlite:///{world_template[0]}"
-    assert model_store.main(["--if-needed", "--database-url", url, "--out", str(root)]) == 0
+    assert main(["recommender", "fit", "--if-needed", "--database-url", url, "--out", str(root)]) == 0
     assert "nothing to fit" in capsys.readouterr().out
     assert _hybrid_versions(root) == before
     engine = make_engine(url)
@@ -118,3 +119,13 @@ def test_fit_if_needed_keeps_an_artifact_that_covers_the_catalog(
         assert model_store.load_personal(load_snapshot(engine), root) is not None
     finally:
         engine.dispose()
+
+
+def test_fit_on_a_database_without_titles_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrate.upgrade(url)
+    assert main(["recommender", "fit", "--database-url", url, "--out", str(tmp_path / "out")]) == 1
+    assert "has no titles. Seed it" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,78 @@
+"""`marquee recommender fit`: fit the shipped default recommender on the account database for the action server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from accountdb.engine import database_url
+from marquee.cli import UserError
+from marquee.database import display_url, open_migrated
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "recommender",
+        help="fit the recommender the action server loads",
+        description="Manage the recommender model the action server answers with.",
+    )
+    commands = parser.add_subparsers(dest="recommender_command", metavar="COMMAND", required=True)
+    fit = commands.add_parser(
+        "fit",
+        help="fit the default model (the hybrid) on the account database",
+        description=(
+            "Fit the shipped default recommender (the hybrid) on the viewing events and ratings of the "
+            "account database and make it the current versioned artifact, which the action server loads at "
+            "start-up and whenever the catalog changes. Takes minutes at demo scale (encoding titles for the "
+            "content base; encodings are cached, so refits are faster); a running action server keeps "
+            "answering with the model it has."
+        ),
+    )
+    fit.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="account database (default: $MARQUEE_DATABASE_URL, else the SQLite file under var/)",
+    )
+    fit.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="artifact root (default: <data dir>/recommender, where the action server looks)",
+    )
+    fit.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="fit only when the current artifact does not cover every title of the catalog",
+    )
+    fit.set_defaults(handler=run_fit)
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    # Imported here: every `marquee` command registers its parser, and only this one needs the models.
+    from actions import model_store
+    from actions.catalog_snapshot import load_snapshot
+
+    url = args.database_url or database_url()
+    engine = open_migrated(url)
+    try:
+        snapshot = load_snapshot(engine)
+        if not snapshot.titles:
+            raise UserError(
+                f"the database at {display_url(url)} has no titles. Seed it (`marquee seed`) or import a "
+                "catalog (`marquee import catalog`) first"
+            )
+        if args.if_needed and model_store.load_personal(snapshot, args.out) is not None:
+            print("the current recommender artifact covers every title of the catalog; nothing to fit")
+            return 0
+        path = model_store.fit_artifact(engine, snapshot, args.out)
+    except OperationalError as exc:
+        raise UserError(f"cannot read the database at {display_url(url)} ({exc.orig})") from exc
+    finally:
+        engine.dispose()
+    print(f"fitted the recommender on {display_url(url)}; artifact {path} (now current)")
+    return 0
