@@ -23,7 +23,10 @@ Learning (`fit`):
   5. the bases with a non-zero coefficient are refitted on all the training data.
 `max_validation_users` is 6000 so that all of MovieTweetings 100k's 5,871 validation users count: the
 coordinate search over blend weights this replaced moved by about 1% of test NDCG@10 from one sample of 3,000
-to the next (measured 2026-11-30).
+to the next (measured 2026-11-30). Step 3 costs every base a scoring of the whole catalog per user, so
+`max_validation_scores` (bases x titles x users, default 400 M) caps the users further on large catalogs: all
+5,871 on MovieTweetings (7 bases x 8,259 titles), 6,000 on the demo world (5,083 titles), 3,333 on the
+benchmark's 20,000-title world with 6 bases, where step 3 was most of a warm fit's CPU time.
 
 Bases that do not apply to the data are left out and logged: the content model without item metadata, EASE
 above its `max_dense_items`. `explain` rescales each base's contributions to that base's part of the score (its
@@ -121,6 +124,7 @@ class HybridRecommender(Recommender):
         max_validation_interactions: int = 300_000,
         rerank_l2: float = DEFAULT_L2,
         coverage_floor_bases: Sequence[str] = ("ease",),
+        max_validation_scores: int = 400_000_000,
     ) -> None:
         super().__init__()
         self.base_specs = [_spec(b) for b in bases]
@@ -145,6 +149,7 @@ class HybridRecommender(Recommender):
             raise ValueError(f"rerank_l2 must be positive, got {rerank_l2}")
         self.rerank_l2 = rerank_l2
         self.coverage_floor_bases = tuple(coverage_floor_bases)
+        self.max_validation_scores = max_validation_scores
         self.bases: list[Recommender] = []
         self.reranker = LinearReranker(0)
         self.labels: list[str] = []
@@ -163,6 +168,7 @@ class HybridRecommender(Recommender):
             "max_validation_interactions": self.max_validation_interactions,
             "rerank_l2": self.rerank_l2,
             "coverage_floor_bases": list(self.coverage_floor_bases),
+            "max_validation_scores": self.max_validation_scores,
         }
 
     @property
@@ -282,8 +288,11 @@ class HybridRecommender(Recommender):
     ) -> tuple[LinearReranker, dict[str, float]]:
         users = np.flatnonzero(np.diff(test.indptr) > 0)
         rng = np.random.default_rng(self.seed)
-        if len(users) > self.max_validation_users:
-            users = np.sort(rng.choice(users, self.max_validation_users, replace=False))
+        # Each validation user costs every base a scoring of the whole catalog (plus its rank features).
+        affordable = max(1, self.max_validation_scores // max(1, len(bases) * train.n_items))
+        cap = min(self.max_validation_users, affordable)
+        if len(users) > cap:
+            users = np.sort(rng.choice(users, cap, replace=False))
         n_bases = len(bases)
         matrix = train.matrix.tocsr()
         centre = float(np.mean(np.log1p(np.diff(matrix.indptr)[users]))) if len(users) else 0.0
@@ -304,7 +313,7 @@ class HybridRecommender(Recommender):
         lengths = log_length(np.diff(matrix.indptr)[users], centre)
         for row, user in enumerate(users):
             # What score_history does, with the history row taken once for every base.
-            history = as_history(matrix[user], train.n_items)
+            history = _row(matrix, user)
             context = ScoringContext(
                 region=str(train.user_region[user]) or None, user_id=str(train.user_ids[user])
             )
@@ -551,6 +560,16 @@ def _normalised(base: Recommender, history: sp.csr_matrix, context: ScoringConte
     scores = scores / np.float32(_scale(scores))
     scores[history.indices] = -np.inf
     return scores
+
+
+def _row(matrix: sp.csr_matrix, user: int) -> sp.csr_matrix:
+    """Row `user` of a csr matrix as a float32 1 x n csr row, built from the arrays (scipy's row indexing
+    costs more than scoring a history with some of the bases)."""
+    start, stop = matrix.indptr[user], matrix.indptr[user + 1]
+    return sp.csr_matrix(
+        (matrix.data[start:stop].astype(np.float32), matrix.indices[start:stop], np.array([0, stop - start])),
+        shape=(1, matrix.shape[1]),
+    )
 
 
 def _viewers(matrix: sp.csr_matrix, n_items: int) -> np.ndarray:

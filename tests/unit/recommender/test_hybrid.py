@@ -171,3 +171,10 @@ def test_coverage_of_the_learned_ranking_reaches_the_strongest_bases(world):
     report = named.validation_report
     assert report["coverage.floor"] == max(report[f"coverage.{strongest}"], report["coverage.item_knn"])
     assert report["coverage.learned"] >= report["coverage.floor"]
+
+
+def test_validation_users_are_capped_by_the_scoring_budget(world, caplog):
+    caplog.set_level("INFO")
+    budget = 2 * world.interactions.n_items * 30  # two bases: 30 users' worth of catalog scorings
+    HybridRecommender(bases=POP_AND_KNN, max_validation_scores=budget).fit(world.interactions, world.items)
+    assert "hybrid validation on 30 users" in caplog.text
