@@ -419,26 +419,32 @@ class HybridRecommender(Recommender):
             pooled[top] = True
         length = float(log_length(history.nnz, self.reranker.length_centre))
         score_weights, rank_weights, popularity_weight = self.reranker.per_history(length)
-        terms = _Terms(scales, scores, ranks, pooled, score_weights, rank_weights, popularity_weight)
+        total = (
+            score_weights.astype(np.float32) @ scores
+            + rank_weights.astype(np.float32) @ ranks
+            + np.float32(popularity_weight) * self._item_popularity
+        )
+        # The re-ranker was learned on the bases' pooled candidates only, so the pool ranks first and every
+        # other title below it, in its own order (a popularity weight below 0 cannot lift an unknown title).
+        # The ranking layer reads a score above 0 as evidence: the pool is shifted to just above 0 and the rest
+        # to 0 and below. Ranking by the sum is unchanged; explanations add up to score + pool_offset.
+        final = total.copy()
+        pool_offset = 0.0
+        if pooled.any():
+            lowest, highest = float(total[pooled].min()), float(total[pooled].max())
+            pool_offset = lowest - max(highest - lowest, 1.0) * 1e-3
+            final[pooled] -= pool_offset
+        if (~pooled).any():
+            final[~pooled] -= float(total[~pooled].max())
+        terms = _Terms(
+            scales, scores, ranks, pooled, score_weights, rank_weights, popularity_weight, final, pool_offset
+        )
         self._terms_cache = (key, terms)
         return terms
 
     def score_history(self, history: sp.csr_matrix, context: ScoringContext | None = None) -> np.ndarray:
         history = as_history(history, self.data.n_items)
-        terms = self._terms(history, context)
-        total = (
-            terms.score_weights.astype(np.float32) @ terms.scores
-            + terms.rank_weights.astype(np.float32) @ terms.ranks
-            + np.float32(terms.popularity_weight) * self._item_popularity
-        )
-        # The re-ranker was learned on the bases' pooled candidates only: every other title ranks below them
-        # (in its own order), as in validation, so a popularity weight below 0 cannot lift an unknown title.
-        outside = ~terms.pooled
-        if terms.pooled.any() and outside.any():
-            gap = float(total[outside].max() - total[terms.pooled].min())
-            if gap >= 0:
-                total[outside] -= gap + max(1.0, abs(float(total[terms.pooled].min()))) * 1e-3
-        return total
+        return self._terms(history, context).final.copy()
 
     def similar_items(self, item_id: str, k: int = 10) -> list[tuple[str, float]]:
         index = self.item_idx(item_id)
@@ -457,8 +463,8 @@ class HybridRecommender(Recommender):
         context: ScoringContext | None = None,
     ) -> list[list[Contribution]]:
         """Each base's contributions, rescaled so that they add up to that base's part of the score (its score
-        and rank terms), plus the popularity term. For a title outside every base's pool the constant that
-        puts it below the pool is not a contribution, so there they add up to the score before that shift."""
+        and rank terms), plus the popularity term. The constant that shifts the scores (`_Terms.pool_offset`
+        for pooled titles) is not a contribution: for a pooled title they add up to score + pool_offset."""
         history = as_history(history_row, self.data.n_items)
         terms = self._terms(history, context)
         targets = np.asarray(item_indices, dtype=np.int64)
@@ -586,6 +592,8 @@ class _Terms:
     score_weights: np.ndarray
     rank_weights: np.ndarray
     popularity_weight: float
+    final: np.ndarray  # the scores score_history returns
+    pool_offset: float  # subtracted from the pool's summed terms, so its lowest title scores just above 0
 
 
 def _cache_key(history: sp.csr_matrix, context: ScoringContext | None) -> bytes:

@@ -8,6 +8,7 @@ from recommender.dataset import Interactions
 from recommender.evaluation.runner import recommendation_lists
 from recommender.models.base import ScoringContext
 from recommender.models.hybrid import HybridRecommender
+from recommender.models.rerank import LinearReranker
 from recommender.ranking import Ranker
 
 POP_AND_KNN = [{"name": "popularity"}, {"name": "item_knn", "params": {"weighting": "cosine"}}]
@@ -59,11 +60,19 @@ def test_unknown_base_is_rejected_before_fitting():
 
 def test_explanations_add_up_to_the_blended_score(world):
     model = HybridRecommender(bases=POP_AND_KNN).fit(world.interactions, world.items)
+    # Coefficients with every kind of term (scores, ranks, popularity, history-length terms), whatever was
+    # learned, for the bases kept: scores, scores x length, ranks, ranks x length (one each per base), popularity
+    # and popularity x length.
+    n = len(model.bases)
+    coefficients = np.concatenate([np.linspace(0.5, 2.0, n), [0.3] * n, [1.0] * n, [-0.2] * n, [-0.4, 0.1]])
+    model.reranker = LinearReranker(n, coefficients, model.reranker.length_centre)
+    model._terms_cache = None
     history = world.interactions.user_row("u0004")
     scores = model.score_history(history)
+    offset = model._terms(history, None).pool_offset
     for item in np.argsort(-scores)[:5]:
         parts = model.explain(history, int(item), top=50)
-        assert sum(p.weight for p in parts) == pytest.approx(float(scores[item]), rel=1e-4)
+        assert sum(p.weight for p in parts) == pytest.approx(float(scores[item]) + offset, rel=1e-4)
         assert {p.kind for p in parts} <= {"item", "popularity"}
 
 
@@ -154,6 +163,8 @@ def test_pooled_candidates_rank_above_every_other_title(world):
     unseen[history.indices] = False
     assert terms.pooled[unseen].sum() >= 5
     assert scores[terms.pooled & unseen].min() > scores[~terms.pooled & unseen].max()
+    # The ranking layer reads a positive score as evidence: the pool is above 0, the rest is not.
+    assert scores[terms.pooled].min() > 0 >= scores[~terms.pooled].max()
 
 
 def test_coverage_of_the_learned_ranking_reaches_the_strongest_bases(world):
