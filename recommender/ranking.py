@@ -228,7 +228,8 @@ class Ranker:
             self._explained(i, scores[i], tuple(parts), constraints, exploration=False)
             for i, parts in zip(ranked, explained[: len(ranked)], strict=True)
         ]
-        items += [self._popular_item(i, popularity[i], profile, constraints) for i in backfilled]
+        source = self.popularity.source(ScoringContext(region=profile.region))
+        items += [self._popular_item(i, popularity[i], source, constraints) for i in backfilled]
         items += [
             self._explained(i, scores[i], tuple(parts), constraints, exploration=True)
             for i, parts in zip(explore, explained[len(ranked) :], strict=True)
@@ -282,9 +283,8 @@ class Ranker:
         return [int(i) for i in tail[top_k(scores[tail], n)]]
 
     def _popular_item(
-        self, idx: int, share: float, profile: ProfileContext, constraints: Constraints
+        self, idx: int, share: float, source: str, constraints: Constraints
     ) -> RecommendedItem | None:
-        source = self.popularity.source(ScoringContext(region=profile.region))
         contributions = (Contribution("popularity", source, float(share)),) if share > 0 else ()
         return self._explained(idx, share, contributions, constraints, exploration=False)
 
