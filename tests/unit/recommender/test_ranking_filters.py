@@ -112,6 +112,15 @@ def test_constraints_that_fit_are_not_relaxed(ranker, world):
     assert all("comedy" in {g.lower() for g in world.items[i].genres} for i in result.item_ids)
 
 
+def test_a_language_no_title_has_is_relaxed_and_one_that_exists_still_counts(ranker, world):
+    nowhere = ranker.recommend("u0001", 5, ProfileContext(region="US"), Constraints(languages=("xx",)))
+    assert nowhere.relaxed == ["languages"] and nowhere.items
+    wanted = LANGUAGES[0]
+    either = ranker.recommend("u0001", 5, ProfileContext(region="US"), Constraints(languages=("xx", wanted)))
+    assert either.relaxed == [] and either.items
+    assert all(world.items[i].language == wanted for i in either.item_ids)
+
+
 def test_a_maturity_limit_below_every_title_returns_nothing_rather_than_breaking_it(ranker):
     result = ranker.recommend("u0001", 5, ProfileContext(region="US", maturity_limit=-1), Constraints())
     assert result.items == []
