@@ -26,6 +26,7 @@ scale), so they follow current viewing. Models are rebuilt when the catalog snap
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ from recommender.models.popularity import PopularityRecommender
 logger = logging.getLogger(__name__)
 
 FIT_COMMAND = "marquee recommender fit"
+# Versions kept after a fit: the new one and the one before it, which a running action server may still be
+# loading when the new one becomes current.
+KEEP_VERSIONS = 2
 
 
 def artifact_root() -> Path:
@@ -156,6 +160,7 @@ def fit_artifact(engine: Engine, snapshot: CatalogSnapshot, root: Path | None = 
             "fit_cpu_seconds": round(fit_cpu, 3),
         },
     )
+    prune_versions(path.parent)
     logger.info(
         "fitted %s on %d profiles x %d titles in %.1f s (%.1f s CPU); artifact %s",
         model.name,
@@ -166,6 +171,21 @@ def fit_artifact(engine: Engine, snapshot: CatalogSnapshot, root: Path | None = 
         path,
     )
     return path
+
+
+def prune_versions(family: Path, keep: int = KEEP_VERSIONS) -> list[Path]:
+    """Delete all but the `keep` newest versions of a model family (the current one is always kept); returns
+    what was deleted. At demo scale a version is about 150 MB, and every fit writes one."""
+    current = (family / artifact.CURRENT).resolve()
+    versions = sorted(
+        (p for p in family.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")),
+        key=lambda p: p.name,  # version names start with their UTC creation time
+    )
+    doomed = [p for p in versions[:-keep] if p != current]
+    for version in doomed:
+        shutil.rmtree(version, ignore_errors=True)
+        logger.info("removed old %s artifact %s", family.name, version.name)
+    return doomed
 
 
 def load_personal(snapshot: CatalogSnapshot, root: Path | None = None) -> Recommender | None:

@@ -35,7 +35,10 @@ def fitted(world_template: tuple[Path, World], tmp_path_factory: pytest.TempPath
 
 
 def _hybrid_versions(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "hybrid").iterdir() if not p.name.startswith(".") and p.is_dir())
+    family = root / "hybrid"
+    return sorted(
+        p for p in family.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+    )
 
 
 def test_the_action_server_serves_the_fitted_hybrid(
@@ -129,3 +132,33 @@ def test_fit_on_a_database_without_titles_says_what_to_do(
     assert main(["recommender", "fit", "--database-url", url, "--out", str(tmp_path / "out")]) == 1
     assert "has no titles. Seed it" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_old_versions_are_pruned_but_the_current_and_the_previous_stay(fitted: Path, tmp_path: Path) -> None:
+    root = tmp_path / "recommender"
+    shutil.copytree(fitted, root, symlinks=True)
+    family = root / "hybrid"
+    (current,) = _hybrid_versions(root)
+    older = [family / f"20200101T00000{n}000000Z-0000000{n}" for n in range(3)]
+    for version in older:
+        shutil.copytree(current, version)
+    removed = model_store.prune_versions(family)
+    assert removed == older[:2]
+    assert _hybrid_versions(root) == [older[2], current]
+    assert artifact.resolve(family) == current.resolve()
+
+
+def test_pruning_never_removes_the_current_version_even_when_it_is_old(fitted: Path, tmp_path: Path) -> None:
+    root = tmp_path / "recommender"
+    shutil.copytree(fitted, root, symlinks=True)
+    family = root / "hybrid"
+    (newest,) = _hybrid_versions(root)
+    rolled_back = family / "20200101T000000000000Z-00000000"
+    shutil.copytree(newest, rolled_back)
+    (family / artifact.CURRENT).unlink()
+    (family / artifact.CURRENT).symlink_to(rolled_back.name)
+    for n in range(1, 3):
+        shutil.copytree(newest, family / f"20200101T00000{n}000000Z-0000000{n}")
+    model_store.prune_versions(family)
+    assert rolled_back in _hybrid_versions(root) and newest in _hybrid_versions(root)
+    assert artifact.resolve(family) == rolled_back.resolve()
