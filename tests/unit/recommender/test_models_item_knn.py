@@ -123,3 +123,30 @@ def test_kept_neighbours_are_each_titles_largest_similarities() -> None:
         expected = sorted(np.flatnonzero(cosine[row] > 0), key=lambda j: (-cosine[row, j], j))[:4]
         assert sorted(kept.indices.tolist()) == sorted(expected)
         assert np.allclose(np.sort(kept.data), np.sort(cosine[row, expected]), rtol=1e-5)
+
+
+def test_explanations_are_history_weight_times_similarity_for_any_list_of_titles() -> None:
+    rng = np.random.default_rng(5)
+    data = Interactions.from_arrays(
+        rng.integers(0, 80, size=1200).astype(str), rng.integers(0, 50, size=1200).astype(str)
+    )
+    model = ItemKNNRecommender(weighting="cosine", neighbours=6).fit(data)
+    dense = model.similarity.toarray()
+    for _ in range(20):
+        watched = rng.choice(data.n_items, 5, replace=False)
+        history = sp.csr_matrix(
+            (np.array([1.0, 2.0, 1.0, -1.0, 1.0], dtype=np.float32), (np.zeros(5, int), watched)),
+            shape=(1, data.n_items),
+        )
+        titles = [int(t) for t in rng.integers(0, data.n_items, 8)]
+        titles += titles[:2]  # the same title twice is explained twice
+        explained = model.explain_items(history, titles, top=10)
+        for title, parts in zip(titles, explained, strict=True):
+            expected = {
+                str(data.item_ids[i]): float(w * dense[i, title])
+                for i, w in zip(history.indices, history.data, strict=True)
+                if dense[i, title]
+            }
+            assert {p.source: p.weight for p in parts} == pytest.approx(expected)
+            assert {p.kind for p in parts} <= {"item"}
+    assert model.explain_items(history, [], top=3) == []
