@@ -162,3 +162,40 @@ def test_pruning_never_removes_the_current_version_even_when_it_is_old(fitted: P
     model_store.prune_versions(family)
     assert rolled_back in _hybrid_versions(root) and newest in _hybrid_versions(root)
     assert artifact.resolve(family) == rolled_back.resolve()
+
+
+def test_a_new_current_artifact_is_served_from_the_next_turn_on(
+    fitted: Path, world_engine: Engine, tmp_path: Path
+) -> None:
+    root = tmp_path / "recommender"
+    cache = model_store.ModelCache(world_engine, root)
+    snapshot = load_snapshot(world_engine)
+    assert cache.current(snapshot).personal.name == "item_knn"  # nothing fitted yet
+    shutil.copytree(fitted, root, symlinks=True)  # what `marquee recommender fit` leaves behind
+    swapped = cache.current(snapshot)
+    assert swapped.personal.name == "hybrid"
+    assert cache.current(snapshot) is swapped  # loaded once, not at every turn
+    family = root / "hybrid"
+    (version,) = _hybrid_versions(root)
+    refit = family / "29990101T000000000000Z-00000000"
+    shutil.copytree(version, refit)
+    (family / "next").symlink_to(refit.name)
+    (family / "next").replace(family / artifact.CURRENT)
+    again = cache.current(snapshot)
+    assert again.personal is not swapped.personal and again.personal.name == "hybrid"
+
+
+def test_an_artifact_refused_for_coverage_is_not_loaded_again_at_every_turn(
+    fitted: Path, world_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "recommender"
+    snapshot = load_snapshot(world_engine)
+    added = replace(next(iter(snapshot.titles.values())), id="990001", title="Added After The Fit")
+    grown = CatalogSnapshot([*snapshot.titles.values(), added], (*snapshot.version, "grown"))
+    cache = model_store.ModelCache(world_engine, root)
+    cache.current(grown)
+    shutil.copytree(fitted, root, symlinks=True)
+    with caplog.at_level(logging.WARNING, logger="actions.model_store"):
+        for _ in range(3):
+            assert cache.current(grown).personal.name == "item_knn"
+    assert caplog.text.count("does not know 1 of") == 1
