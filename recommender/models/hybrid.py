@@ -31,7 +31,9 @@ benchmark's 20,000-title world with 6 bases, where step 3 was most of a warm fit
 Bases that do not apply to the data are left out and logged: the content model without item metadata, EASE
 above its `max_dense_items`. `explain` rescales each base's contributions to that base's part of the score (its
 score and rank terms) and adds the popularity term, so they add up to a pooled title's score plus the constant
-that shifts the pool to just above 0 (the ranking layer reads a positive score as evidence).
+that shifts the pool to 1 and above. Titles outside the pool that a base scores above 0 are squashed into
+(0, 1) in the re-ranker's order, the others to 0 and below: the ranking layer reads a positive score as
+evidence and back-fills by popularity only below it.
 
 Measured 2026-11-30 (bench/recommender_bench.py, one run, load average 7-12 on 2 shared cores; demo world:
 `marquee seed --scale demo`, seed 1): MovieTweetings 100k NDCG@10 0.1333 against tuned EASE 0.1267 (+5.2%) and
@@ -434,18 +436,24 @@ class HybridRecommender(Recommender):
             + rank_weights.astype(np.float32) @ ranks
             + np.float32(popularity_weight) * self._item_popularity
         )
-        # The re-ranker was learned on the bases' pooled candidates only, so the pool ranks first and every
-        # other title below it, in its own order (a popularity weight below 0 cannot lift an unknown title).
-        # The ranking layer reads a score above 0 as evidence: the pool is shifted to just above 0 and the rest
-        # to 0 and below. Ranking by the sum is unchanged; explanations add up to score + pool_offset.
-        final = total.copy()
+        # The re-ranker was learned on the bases' pooled candidates only, so the pool ranks first, at 1 and
+        # above. The ranking layer reads a score above 0 as evidence (and back-fills by popularity below it):
+        # a title outside the pool that some base still scores above 0 goes to (0, 1), in the re-ranker's
+        # order (a monotone squash), and a title no base scores above 0 goes to 0 and below. Explanations add
+        # up to score + pool_offset for a pooled title.
+        final = np.empty_like(total)
         pool_offset = 0.0
         if pooled.any():
-            lowest, highest = float(total[pooled].min()), float(total[pooled].max())
-            pool_offset = lowest - max(highest - lowest, 1.0) * 1e-3
-            final[pooled] -= pool_offset
-        if (~pooled).any():
-            final[~pooled] -= float(total[~pooled].max())
+            pool_offset = float(total[pooled].min()) - 1.0
+            final[pooled] = total[pooled] - pool_offset
+        evidence = ~pooled & (scores > 0).any(axis=0)
+        if evidence.any():
+            centred = total[evidence] - float(np.median(total[evidence]))
+            final[evidence] = 0.5 * (1.0 + np.tanh(0.5 * centred))
+            final[evidence] = np.clip(final[evidence], 1e-6, 0.999)
+        rest = ~pooled & ~evidence
+        if rest.any():
+            final[rest] = total[rest] - float(total[rest].max())
         terms = _Terms(
             scales, scores, ranks, pooled, score_weights, rank_weights, popularity_weight, final, pool_offset
         )
@@ -603,7 +611,7 @@ class _Terms:
     rank_weights: np.ndarray
     popularity_weight: float
     final: np.ndarray  # the scores score_history returns
-    pool_offset: float  # subtracted from the pool's summed terms, so its lowest title scores just above 0
+    pool_offset: float  # subtracted from the pool's summed terms, so its lowest title scores 1
 
 
 def _cache_key(history: sp.csr_matrix, context: ScoringContext | None) -> bytes:

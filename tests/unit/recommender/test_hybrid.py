@@ -163,8 +163,13 @@ def test_pooled_candidates_rank_above_every_other_title(world):
     unseen[history.indices] = False
     assert terms.pooled[unseen].sum() >= 5
     assert scores[terms.pooled & unseen].min() > scores[~terms.pooled & unseen].max()
-    # The ranking layer reads a positive score as evidence: the pool is above 0, the rest is not.
-    assert scores[terms.pooled].min() > 0 >= scores[~terms.pooled].max()
+    # The ranking layer reads a positive score as evidence: the pool is at 1 and above, titles outside it that
+    # a base scores above 0 are in (0, 1), and titles no base scores above 0 are at 0 or below.
+    evidence = ~terms.pooled & (terms.scores > 0).any(axis=0)
+    assert evidence.any() and (~terms.pooled & ~evidence).any()
+    assert scores[terms.pooled].min() >= 1 - 1e-6
+    assert scores[evidence].min() > 0 and scores[evidence].max() < 1
+    assert scores[~terms.pooled & ~evidence].max() <= 0
 
 
 def test_coverage_of_the_learned_ranking_reaches_the_strongest_bases(world):
