@@ -35,14 +35,15 @@ that shifts the pool to 1 and above. Titles outside the pool that a base scores 
 (0, 1) in the re-ranker's order, the others to 0 and below: the ranking layer reads a positive score as
 evidence and back-fills by popularity only below it.
 
-Measured 2026-11-30 (bench/recommender_bench.py, one run, load average 7-12 on 2 shared cores; demo world:
-`marquee seed --scale demo`, seed 1): MovieTweetings 100k NDCG@10 0.1333 against tuned EASE 0.1267 (+5.2%) and
-tuned ALS 0.1228 (+8.5%), catalog coverage 0.689 against EASE's 0.481; demo world 0.1882 against tuned ALS
-0.1635 (+15.1%) and tuned EASE 0.0901, coverage 0.430 against 0.381. Both PASS (the blend-weight search this
-replaced: +0.3% and -2.7%). Fit of the bench's 1,000,000 interactions over 20,000 titles with a warm embedding
-cache: 29.3 s CPU, 86.9 s wall at load 7.8 (was 75 s CPU / 144 s wall); with a cold cache 312.7 s CPU /
-1207 s wall, of which encoding the 20,000 titles is ~280 s CPU: the catalog's embeddings are a property of the
-catalog, computed once and cached on disk by text, so only new or changed titles are encoded on a refit.
+Measured 2026-11-30 with bench/recommender_bench.py (demo world: `marquee seed --scale demo`, seed 1).
+Quality (one run, load average 7-12 on 2 shared cores): MovieTweetings 100k NDCG@10 0.1333 against tuned
+EASE 0.1267 (+5.2%) and tuned ALS 0.1228 (+8.5%), catalog coverage 0.689 against EASE's 0.481; demo world
+0.1882 against tuned ALS 0.1635 (+15.1%) and tuned EASE 0.0901, coverage 0.430 against 0.381: both PASS (the
+blend-weight search this replaced: +0.3% and -2.7%). Fit of the bench's 1,000,000 interactions over 20,000
+titles (load 5.6-6): warm embedding cache 22.1 s wall / 21.3 s CPU, PASS (was 144 s / 75 s CPU); cold cache
+238.6 s wall / 229.9 s CPU, FAIL: ~210 s of it is encoding the 20,000 titles with the sentence encoder. Those
+embeddings are a property of the catalog, cached on disk by text, so a refit only encodes new or changed
+titles; a cold fit happens once per catalog (or per encoder model).
 """
 
 from __future__ import annotations
