@@ -28,8 +28,8 @@ def _rasa_environment() -> None:
         pytest.skip(reason)
 
 
-def run_script(*command: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+def run_script(*command: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, (
         f"{' '.join(command)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     )
@@ -57,7 +57,11 @@ def test_training_data_validates_and_every_test_story_passes():
 
 # Issue 4's gate: seeded 5-fold cross-validation (scripts/nlu_crossval.py, seed 1) with intent macro-F1 >= 0.90
 # over all intents; the script exits non-zero below the gate. Its reports stay in results/nlu-crossval/.
+# Rasa's cross_validate parses every message of the train and test side of each fold one at a time (about
+# 35,000 parses with the word-piece features): the first fold took 194 s here, so the run is well above the
+# suite's default 600 s per-test timeout.
+@pytest.mark.timeout(2400)
 def test_nlu_cross_validation_meets_the_intent_macro_f1_gate():
-    run_script("scripts/nlu_crossval.sh")
+    run_script("scripts/nlu_crossval.sh", timeout=2300)
     report = json.loads((ROOT / "results" / "nlu-crossval" / "intent_report.json").read_text())
     assert report["macro avg"]["f1-score"] >= 0.90
