@@ -188,7 +188,8 @@ class SentenceEncoder:
         tensors = read_safetensors(weights)
         self.w = {name.removeprefix("bert."): array for name, array in tensors.items()}
         self.dimension = int(config["hidden_size"])
-        self._layer_weights = self._prepare_layers()
+        # Prepared on the first transformer encode: the word-piece path (the bot's default) never needs them.
+        self._layer_weights: list[dict[str, np.ndarray]] | None = None
 
     def _prepare_layers(self) -> list[dict[str, np.ndarray]]:
         # Weights transposed once into (in, out) C order, and query/key/value fused into one product: a short
@@ -263,6 +264,8 @@ class SentenceEncoder:
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         mask_bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         x = x.astype(np.float32)
+        if self._layer_weights is None:
+            self._layer_weights = self._prepare_layers()
         for layer in self._layer_weights:
             x = self._layer(layer, x, mask_bias)
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
