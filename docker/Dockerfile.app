@@ -12,6 +12,7 @@ COPY accountdb accountdb
 COPY recommender recommender
 COPY actions actions
 COPY webapp webapp
+COPY text_embedding text_embedding
 RUN pip install --no-cache-dir --no-deps -e . && useradd --system --home /srv/marquee marquee \
     && mkdir -p /srv/marquee/var && chown marquee /srv/marquee/var
 USER marquee

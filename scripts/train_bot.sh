@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Train the Rasa model only when the assistant changed: bot/ (config, domain, custom components), data/ or
-# the Rasa version. The hash of those inputs is stamped next to the model; a matching stamp reuses it.
+# Train the Rasa model only when the assistant changed: bot/ (config, domain, custom components), data/,
+# text_embedding/ (the NLU features' encoder) or the Rasa version. The hash of those inputs is stamped next
+# to the model; a matching stamp reuses it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ usage() {
 usage: scripts/train_bot.sh [--force]
 
 Trains models/marquee.tar.gz with .venv-rasa/bin/rasa from bot/config.yml, bot/domain.yml and data/,
-but only when bot/, data/ or requirements/rasa.txt changed since the model was trained
+but only when bot/, data/, text_embedding/ or requirements/rasa.txt changed since the model was trained
 (stamp: models/marquee.inputs-sha256). Otherwise the existing model is reused.
 
   --force    train even when nothing changed
@@ -39,7 +40,7 @@ fi
 # Sorted file list + contents, so renames and edits both change the hash; caches are not inputs, and
 # neither are the run-time files (bot/channels.py, bot/rasa_runtime.py, endpoints.yml, credentials.yml) that the server loads.
 inputs_hash() {
-  find bot data requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path bot/channels.py ! -path bot/rasa_runtime.py ! -path bot/endpoints.yml ! -path bot/credentials.yml -print0 \
+  find bot data text_embedding requirements/rasa.txt -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path bot/channels.py ! -path bot/rasa_runtime.py ! -path bot/endpoints.yml ! -path bot/credentials.yml -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 

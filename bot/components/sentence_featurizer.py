@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.sentence_encoder import SentenceEncoder
+from text_embedding import MiniLMEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class MarqueeSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        self.encoder = SentenceEncoder(self._config["model_path"], max_tokens=int(self._config["max_tokens"]))
+        self.encoder = MiniLMEncoder(self._config["model_path"], max_tokens=int(self._config["max_tokens"]))
         self.scale = np.float32(self._config["scale"])
         self._encode = (
             self.encoder.encode

