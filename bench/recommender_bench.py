@@ -122,7 +122,8 @@ def quality(name: str, data: Interactions, items: ItemMetadata | None) -> None:
     models[ease_label] = ease
     models[als_label] = als
     if items is not None:
-        models["content"] = ContentRecommender()
+        models["content (sentence embedding)"] = ContentRecommender(encoder="sentence-transformers")
+        models["content (word pieces)"] = ContentRecommender(encoder="word-pieces")
     models["hybrid (default)"] = HybridRecommender()
     rows = evaluate(models, split.train, split.test, items, show_progress=True)
     say("")

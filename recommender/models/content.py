@@ -16,13 +16,13 @@ So a new subscriber with no history gets regional popularity plus affinity to wh
 new title with no interactions is still similar to, and recommended after, titles about the same things.
 
 Encoders (the `encoder` parameter):
-  * "word-pieces" (default): `WordPieceEncoder`, the mean of all-MiniLM-L6-v2's input embeddings of the text's
+  * "word-pieces": `WordPieceEncoder`, the mean of all-MiniLM-L6-v2's input embeddings of the text's
     word pieces, computed in NumPy (text_embedding/). No transformer layer runs, so 20,000 titles take ~2 s
     instead of minutes, and no cache is needed. It also ranked better than the full sentence embedding here
     (measured 2026-11-30, content model alone, NDCG@10 on the benchmark's 80/20 split: MovieTweetings 100k
     0.0452 against 0.0304, demo world 0.0715 against 0.0257): a title's text is a short list of names and
-    genres, where what the words mean matters more than how they combine.
-  * "sentence-transformers": `SentenceEncoder`, the full sentence embedding through sentence-transformers
+    genres, where what the words mean matters more than how they combine. The hybrid's content base uses it.
+  * "sentence-transformers" (the default): `SentenceEncoder`, the full sentence embedding through sentence-transformers
     (torch), batched and cached per text in memory and on disk, so refitting a catalog only encodes new or
     changed titles (~10 ms of CPU per title on 2 cores).
   * "tfidf": `TfidfEncoder`, a deterministic hashed TF-IDF encoder with no model weights, for fast tests and
@@ -349,7 +349,7 @@ class ContentRecommender(Recommender):
 
     def __init__(
         self,
-        encoder: str = "word-pieces",
+        encoder: str = "sentence-transformers",
         preference_weight: float = 1.0,
         popularity_weight: float = 0.1,
         popularity_mode: str = "global",

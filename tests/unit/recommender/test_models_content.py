@@ -1,5 +1,5 @@
 """Content model: cold start for new viewers and new titles, with the TF-IDF encoder and the real ones
-(MiniLM word pieces, the default, and the full sentence embedding)."""
+(MiniLM's word pieces, which the hybrid uses, and the full sentence embedding, the default)."""
 
 from __future__ import annotations
 
@@ -92,10 +92,10 @@ def test_tfidf_encoder_is_deterministic_and_normalised() -> None:
 
 @pytest.fixture(scope="module")
 def word_piece_model() -> ContentRecommender:
-    return ContentRecommender(popularity_weight=0.0).fit(*data())
+    return ContentRecommender(encoder="word-pieces", popularity_weight=0.0).fit(*data())
 
 
-def test_the_default_encoder_is_minilm_word_pieces(word_piece_model) -> None:
+def test_the_word_piece_encoder_pairs_related_words(word_piece_model) -> None:
     assert isinstance(word_piece_model.encoder, WordPieceEncoder)
     assert word_piece_model.params["encoder"] == "word-pieces"
     assert word_piece_model.embeddings.shape == (len(ITEM_IDS), 128)
@@ -126,7 +126,12 @@ def test_word_piece_vectors_are_unit_length_and_empty_text_is_zero() -> None:
 
 @pytest.fixture(scope="module")
 def sentence_model() -> ContentRecommender:
-    return ContentRecommender(encoder="sentence-transformers", popularity_weight=0.0).fit(*data())
+    return ContentRecommender(popularity_weight=0.0).fit(*data())
+
+
+def test_the_default_encoder_is_the_sentence_embedding(sentence_model) -> None:
+    assert isinstance(sentence_model.encoder, SentenceEncoder)
+    assert sentence_model.params["encoder"] == "sentence-transformers"
 
 
 @pytest.mark.slow
