@@ -44,8 +44,8 @@ else
   log "demo world already seeded ($stamp)"
 fi
 $MARQUEE staff ensure-demo
-# The action server answers with the hybrid's artifact; it is fitted once per catalog (about half a minute of
-# CPU at the small scale, minutes at demo scale) and item-kNN answers without it.
+# The action server answers with the hybrid's artifact; it is fitted once per catalog (about half a minute
+# of CPU at demo scale, less at the default small scale) and item-kNN answers without it.
 log "fitting the recommender on the demo world unless its artifact already covers the catalog"
 $MARQUEE recommender fit --if-needed
 

@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Fit the shipped default recommender (the hybrid) on the viewing events and ratings of the "
             "account database and make it the current versioned artifact, which the action server loads at "
-            "start-up and whenever the catalog changes. Takes minutes at demo scale (encoding titles for the "
-            "content base; encodings are cached, so refits are faster); a running action server keeps "
-            "answering with the model it has."
+            "start-up and whenever the catalog changes. Takes about half a minute of CPU at demo scale "
+            "(5,083 titles, 325,314 viewing pairs: 30 s CPU measured); a running action server keeps answering "
+            "with the model it has."
         ),
     )
     fit.add_argument(

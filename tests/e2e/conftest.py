@@ -137,6 +137,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         check=True,
         capture_output=True,
     )
+    # The model `make demo` serves: the hybrid's artifact under MARQUEE_DATA_DIR (without it the action
+    # server would answer with its item-kNN fallback, and these tests would not cover what ships).
+    subprocess.run(
+        [sys.executable, "-m", "marquee", "recommender", "fit"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     actions_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions_process = start_action_server(env, env["MARQUEE_ACTIONS_URL"], actions_log)
     rasa_process = subprocess.Popen(

@@ -134,6 +134,15 @@ def test_anonymous_visitors_get_existing_titles(stack, sender):
     assert text_of(replies).strip()
 
 
+def test_suggestions_come_from_the_fitted_hybrid_not_the_fallback(stack, sender):
+    adult = viewer(stack, kids=False)
+    assert_suggestions_valid(stack, adult, cards_of(stack.say(sender, "suggest something", adult.metadata)))
+    log = stack.actions_log.read_text()
+    assert "personal model: hybrid artifact" in log
+    assert "built recommender models (hybrid, trending, popular)" in log
+    assert "suggestions come from" not in log
+
+
 def test_genre_and_runtime_constraints_hold_for_a_signed_in_profile(stack, sender):
     adult = viewer(stack, kids=False)
     replies = stack.say(sender, "a comedy movie under 2 hours", adult.metadata)
