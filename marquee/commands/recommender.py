@@ -1,4 +1,5 @@
-"""`marquee recommender fit`: fit the shipped default recommender on the account database for the action server."""
+"""`marquee recommender fit`: fit the shipped default recommender on the account database for the action server.
+`marquee recommender export`: write the database's interactions and titles as files `python -m recommender` reads."""
 
 from __future__ import annotations
 
@@ -51,6 +52,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     fit.set_defaults(handler=run_fit)
 
+    export = commands.add_parser(
+        "export",
+        help="write the database's interactions and titles as files for `python -m recommender`",
+        description=(
+            "Write what the recommender learns from as files the recommender CLI reads: DIR/ratings.csv "
+            "(user_id,item_id,rating,timestamp: one row per profile and title, the profile as 'profile:<id>', "
+            "the rating being the weight the action server's model gives it: 3 loved, 2 thumbs-up, "
+            "1 finished, 0.5 started, -2 thumbs-down; the timestamp the last event, in epoch seconds) and "
+            "DIR/movies.csv (movieId,title,genres). Then, for example: python -m recommender evaluate "
+            "--interactions DIR/ratings.csv --positive-threshold 0.5, or python -m recommender fit "
+            "--interactions DIR/ratings.csv --items DIR/movies.csv --out MODEL_DIR."
+        ),
+    )
+    export.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="account database (default: $MARQUEE_DATABASE_URL, else the SQLite file under var/)",
+    )
+    export.add_argument(
+        "--out", type=Path, metavar="DIR", required=True, help="folder to write the two files to"
+    )
+    export.set_defaults(handler=run_export)
+
 
 def run_fit(args: argparse.Namespace) -> int:
     # Imported here: every `marquee` command registers its parser, and only this one needs the models.
@@ -75,4 +99,39 @@ def run_fit(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"fitted the recommender on {display_url(url)}; artifact {path} (now current)")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from actions import model_store
+    from actions.catalog_snapshot import load_snapshot
+    from recommender.export import write_interactions_csv, write_movies_csv
+
+    url = args.database_url or database_url()
+    engine = open_migrated(url)
+    try:
+        snapshot = load_snapshot(engine)
+        if not snapshot.titles:
+            raise UserError(
+                f"the database at {display_url(url)} has no titles. Seed it (`marquee seed`) or import a "
+                "catalog (`marquee import catalog`) first"
+            )
+        records = snapshot.metadata_records()
+        interactions = model_store.load_interactions(engine, [str(r["item_id"]) for r in records])
+    except OperationalError as exc:
+        raise UserError(f"cannot read the database at {display_url(url)} ({exc.orig})") from exc
+    finally:
+        engine.dispose()
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows = write_interactions_csv(interactions, args.out / "ratings.csv")
+        titles = write_movies_csv(records, args.out / "movies.csv")
+    except OSError as exc:
+        raise UserError(
+            f"cannot write to {args.out}: {exc.strerror or exc}. Choose another --out folder"
+        ) from exc
+    print(
+        f"wrote {rows} interactions of {interactions.n_users} profiles to {args.out / 'ratings.csv'} and "
+        f"{titles} titles to {args.out / 'movies.csv'}"
+    )
     return 0

@@ -199,3 +199,56 @@ def test_an_artifact_refused_for_coverage_is_not_loaded_again_at_every_turn(
         for _ in range(3):
             assert cache.current(grown).personal.name == "item_knn"
     assert caplog.text.count("does not know 1 of") == 1
+
+
+def test_export_writes_files_the_recommender_cli_fits_on(
+    world_template: tuple[Path, World], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from recommender.cli import main as recommender_main
+
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path / "data"))
+    url = f"sqlite:///{world_template[0]}"
+    out = tmp_path / "export"
+    assert main(["recommender", "export", "--database-url", url, "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+
+    engine = make_engine(url)
+    try:
+        snapshot = load_snapshot(engine)
+        served = model_store.load_interactions(engine, [str(t) for t in snapshot.titles])
+    finally:
+        engine.dispose()
+    lines = (out / "ratings.csv").read_text().splitlines()
+    assert lines[0] == "user_id,item_id,rating,timestamp"
+    assert len(lines) - 1 == served.matrix.nnz
+    assert len((out / "movies.csv").read_text().splitlines()) - 1 == len(snapshot.titles)
+
+    model_dir = tmp_path / "model"
+    argv = ["fit", "--interactions", str(out / "ratings.csv"), "--items", str(out / "movies.csv")]
+    assert recommender_main([*argv, "--positive-threshold", "0.5", "--out", str(model_dir)]) == 0
+    # The CLI learns on the positives (weight >= 0.5: watched, liked) and on the titles they touch.
+    positives = {line.split(",")[1] for line in lines[1:] if float(line.split(",")[2]) >= 0.5}
+    assert artifact.read_manifest(artifact.resolve(model_dir / "hybrid"))["counts"]["items"] == len(positives)
+
+
+def test_export_of_an_empty_catalog_says_what_to_do(tmp_path: Path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["migrate", "--database-url", url]) == 0
+    assert main(["recommender", "export", "--database-url", url, "--out", str(tmp_path / "out")]) == 1
+    assert "has no titles" in capsys.readouterr().err
+
+
+def test_export_help_states_the_weights_the_served_model_uses(capsys) -> None:
+    from actions import viewers
+
+    with pytest.raises(SystemExit):
+        main(["recommender", "export", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for label, weight in (
+        ("loved", viewers.WEIGHT_LOVE),
+        ("thumbs-up", viewers.WEIGHT_UP),
+        ("finished", viewers.WEIGHT_COMPLETED),
+        ("started", viewers.WEIGHT_STARTED),
+        ("thumbs-down", viewers.WEIGHT_DOWN),
+    ):
+        assert f"{weight:g} {label}" in text
