@@ -2,7 +2,8 @@
 
 Quality
   * MovieTweetings 100k (../shared/datasets/movietweetings-100k; positives = ratings >= 7), and the demo
-    world (viewing events of var/marquee.db, or MARQUEE_DATABASE_URL) when it has been seeded.
+    world (var/marquee.db, or MARQUEE_DATABASE_URL) when it has been seeded: its interactions as the action
+    server's model reads them (see demo_world).
   * Each user's positives are split 80/20 with the fixed seed; every model is fitted on the 80%.
   * "Tuned" EASE and ALS pick their hyper-parameters on an inner 80/20 split of the training part only
     (never on the test items), then are refitted on the whole training part.
@@ -166,57 +167,50 @@ def movietweetings() -> tuple[Interactions, ItemMetadata]:
 
 
 def demo_world() -> tuple[Interactions, ItemMetadata] | None:
-    """Viewing events and titles of the seeded demo world, or None when there is none."""
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.orm import Session, selectinload
-
-    from accountdb.engine import database_url
-    from accountdb.models import Account, Profile, Title, ViewingEvent
+    """The seeded demo world as the action server's model sees it, or None when there is none: one interaction
+    per profile and title, weighted as the served model weighs it (actions.model_store.load_interactions:
+    loved 3, thumbs-up 2, finished 1, started 0.5), thumbs-down left out (the split's positives), and the
+    catalog's metadata as the action server builds it. (Until 2026-11-30 this read every viewing event with
+    weight 1, so a series counted once per episode watched; that handicapped EASE, which is not built for
+    counts: 0.0901 NDCG@10 there against 0.1871 on these interactions.)"""
+    from accountdb.engine import database_url, make_engine
+    from actions.catalog_snapshot import load_snapshot
+    from actions.model_store import load_interactions as served_interactions
 
     url = database_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return None
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
-        with Session(engine) as session:
-            events = session.execute(
-                select(ViewingEvent.profile_id, ViewingEvent.title_id, ViewingEvent.started_at)
-            ).all()
-            if not events:
-                return None
-            regions = dict(
-                session.execute(
-                    select(Profile.id, Account.country).join(Account, Profile.account_id == Account.id)
-                ).all()
-            )
-            titles = session.scalars(select(Title).options(selectinload(Title.genres))).all()
-            records = [
-                {
-                    "item_id": str(t.id),
-                    "title": t.name,
-                    "kind": t.kind,
-                    "genres": [g.name for g in t.genres],
-                    "runtime_minutes": t.runtime_minutes,
-                    "release_year": t.release_year,
-                    "maturity_rank": t.maturity_rank,
-                    "description": t.description,
-                }
-                for t in titles
-            ]
+        snapshot = load_snapshot(engine)
+        if not snapshot.titles:
+            return None
+        items = ItemMetadata.from_records(snapshot.metadata_records())
+        served = served_interactions(engine, [str(i) for i in items.item_ids])
     except Exception as exc:  # the demo world is optional; a missing schema means it was never seeded
         logger.warning("demo world not readable at %s: %s", url, exc)
         return None
     finally:
         engine.dispose()
-    users = [str(e.profile_id) for e in events]
-    data = Interactions.from_arrays(
-        users,
-        [str(e.title_id) for e in events],
-        timestamps=[e.started_at.timestamp() for e in events],
-        item_ids=[r["item_id"] for r in records],
-        user_regions={str(p): c for p, c in regions.items()},
+    cells = served.matrix.tocoo()
+    liked = cells.data > 0
+    rows, columns = cells.row[liked], cells.col[liked]
+    if not len(rows):
+        return None
+    times = (
+        np.asarray(served.timestamps.tocsr()[rows, columns]).ravel()
+        if served.timestamps is not None
+        else None
     )
-    return data, ItemMetadata.from_records(records)
+    data = Interactions.from_arrays(
+        served.user_ids[rows],
+        served.item_ids[columns],
+        weights=cells.data[liked],
+        timestamps=times,
+        item_ids=[str(i) for i in items.item_ids],
+        user_regions=dict(zip(served.user_ids.tolist(), served.user_region.tolist(), strict=True)),
+    )
+    return data, items
 
 
 # -- latency -----------------------------------------------------------------------------------------------
@@ -442,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
     elif demo is None:
         say("\n### Quality: demo world\n\nSkipped: no seeded demo world database (run `marquee seed` first).")
     else:
-        quality("demo world (viewing events)", *demo)
+        quality("demo world (served interactions: one per profile and title, weighted)", *demo)
     if "latency" not in skip:
         latency()
     if demo is not None:

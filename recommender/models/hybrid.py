@@ -35,14 +35,15 @@ that shifts the pool to 1 and above. Titles outside the pool that a base scores 
 (0, 1) in the re-ranker's order, the others to 0 and below: the ranking layer reads a positive score as
 evidence and back-fills by popularity only below it.
 
-Measured 2026-11-30 with bench/recommender_bench.py (demo world: `marquee seed --scale demo`, seed 1; one run,
-load average 2-3 on 2 cores). Quality: MovieTweetings 100k NDCG@10 0.1331 against tuned EASE 0.1267 (+5.0%) and
-tuned ALS 0.1228 (+8.4%), catalog coverage 0.699 against EASE's 0.481; demo world 0.1893 against tuned ALS 0.1635
-(+15.8%) and tuned EASE 0.0901, coverage 0.428 against 0.381: both PASS (the blend-weight search this replaced:
-+0.3% and -2.7%). Fit of the bench's 1,000,000 interactions over 20,000 titles, a first fit of that catalog:
-20.9 s wall / 23.1 s CPU, PASS (the content base's word-piece embeddings take ~2 s for the 20,000 titles; with
-the full sentence embedding the same fit took 238.6 s, ~210 s of it encoding). Top-20 with filters, diversity,
-exploration and reasons on the demo world, where all seven bases are kept: CPU p50 2.81 ms, p99 3.74 ms.
+Measured 2026-11-30 with bench/recommender_bench.py (demo world: `marquee seed --scale demo`, seed 1, read as the
+action server reads it; load average 2-3 on 2 cores). Quality: MovieTweetings 100k NDCG@10 0.1331 against tuned
+EASE 0.1267 (+5.0%) and tuned ALS 0.1228 (+8.4%), catalog coverage 0.699 against EASE's 0.481; demo world 0.2073
+against tuned EASE 0.1871 (+10.8%) and tuned ALS 0.1837 (+12.8%), coverage 0.594 against 0.524: both PASS (the
+blend-weight search this replaced: +0.3% on MovieTweetings). Fit of the bench's 1,000,000 interactions over 20,000
+titles, a first fit of that catalog: 20.9 s wall / 23.1 s CPU, PASS (the content base's word-piece embeddings take
+~2 s for the 20,000 titles; with the full sentence embedding the same fit took 238.6 s, ~210 s of it encoding).
+Top-20 with filters, diversity, exploration and reasons on the demo world, where all seven bases are kept: CPU
+p50 2.75 ms, p99 3.74 ms.
 """
 
 from __future__ import annotations
