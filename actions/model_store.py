@@ -48,6 +48,7 @@ from recommender.models.base import Recommender
 from recommender.models.hybrid import HybridRecommender
 from recommender.models.item_knn import ItemKNNRecommender
 from recommender.models.popularity import PopularityRecommender
+from recommender.progress import fit_progress
 
 logger = logging.getLogger(__name__)
 
@@ -144,12 +145,19 @@ def catalog_items(snapshot: CatalogSnapshot) -> ItemMetadata:
     return ItemMetadata.from_records(snapshot.metadata_records())
 
 
-def fit_artifact(engine: Engine, snapshot: CatalogSnapshot, root: Path | None = None) -> Path:
+def fit_artifact(
+    engine: Engine, snapshot: CatalogSnapshot, root: Path | None = None, show_progress: bool = False
+) -> Path:
     """Fit the shipped default model (the hybrid) on the database and make it the current artifact."""
     items = catalog_items(snapshot)
     interactions = load_interactions(engine, [str(i) for i in items.item_ids])
     started, cpu = time.perf_counter(), time.process_time()
-    model = HybridRecommender().fit(interactions, items)
+    model = HybridRecommender()
+    if show_progress:
+        with fit_progress(model, "fitting the recommender"):
+            model.fit(interactions, items)
+    else:
+        model.fit(interactions, items)
     fit_seconds, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
     path = artifact.save(
         model,

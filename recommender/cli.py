@@ -22,6 +22,7 @@ from recommender.evaluation.split import DEFAULT_SEED
 from recommender.io import INTERACTION_FORMATS, DataFileError, RowError, load_interactions, read_items
 from recommender.models.base import Recommender
 from recommender.models.hybrid import HybridRecommender, base_class
+from recommender.progress import fit_progress
 
 logger = logging.getLogger("recommender.cli")
 
@@ -89,7 +90,8 @@ def command_fit(args: argparse.Namespace) -> int:
     items = read_items_file(args.items)
     model = build_model(args.model)
     started = time.perf_counter()
-    model.fit(interactions, items)
+    with fit_progress(model, f"fitting {model.name}"):
+        model.fit(interactions, items)
     fit_seconds = time.perf_counter() - started
     extras = {
         "source": {

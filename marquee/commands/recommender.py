@@ -93,7 +93,7 @@ def run_fit(args: argparse.Namespace) -> int:
         if args.if_needed and model_store.load_personal(snapshot, args.out) is not None:
             print("the current recommender artifact covers every title of the catalog; nothing to fit")
             return 0
-        path = model_store.fit_artifact(engine, snapshot, args.out)
+        path = model_store.fit_artifact(engine, snapshot, args.out, show_progress=True)
     except OperationalError as exc:
         raise UserError(f"cannot read the database at {display_url(url)} ({exc.orig})") from exc
     finally:

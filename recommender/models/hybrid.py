@@ -51,7 +51,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +168,9 @@ class HybridRecommender(Recommender):
         self.bases: list[Recommender] = []
         self.reranker = LinearReranker(0)
         self.labels: list[str] = []
+        # Told each step of a fit as it starts ("fitting als on the validation split", ...), for progress bars;
+        # see recommender.progress. Not part of the saved state.
+        self.on_step: Callable[[str], None] | None = None
         self.validation_report: dict[str, float] = {}
         self._item_popularity = np.empty(0, dtype=np.float32)
         self._terms_cache: tuple[bytes, _Terms] | None = None
@@ -205,10 +208,13 @@ class HybridRecommender(Recommender):
         split = split_per_user(
             self._validation_sample(interactions), self.validation_fraction, seed=self.seed
         )
-        positions, validation_bases = self._fit_bases(split.train, items, range(len(self.base_specs)))
+        positions, validation_bases = self._fit_bases(
+            split.train, items, range(len(self.base_specs)), phase="on the validation split"
+        )
         if not validation_bases:
             raise ValueError("no base model could be fitted on this data; see the log for why")
         labels = _labels(positions, validation_bases)
+        self._step(f"learning the re-ranker on up to {self.max_validation_users} validation users")
         with single_threaded_blas():  # thousands of single-history scorings
             reranker, self.validation_report = self._learn_reranker(
                 validation_bases, labels, split.train, split.test
@@ -225,7 +231,11 @@ class HybridRecommender(Recommender):
             {f"weight.{n}": float(w) for n, w in zip(labels, reranker.score_weights(), strict=True)}
         )
         refitted_positions, self.bases = self._fit_bases(
-            interactions, items, [positions[n] for n in used], [validation_bases[n] for n in used]
+            interactions,
+            items,
+            [positions[n] for n in used],
+            [validation_bases[n] for n in used],
+            phase="on all interactions",
         )
         if refitted_positions != [positions[n] for n in used]:
             raise RuntimeError("a base that fitted on the validation split failed on all the interactions")
@@ -269,6 +279,7 @@ class HybridRecommender(Recommender):
         items: ItemMetadata | None,
         positions: Sequence[int],
         models: Sequence[Recommender] | None = None,
+        phase: str = "",
     ) -> tuple[list[int], list[Recommender]]:
         """Fit the bases at `positions` (or their fallbacks), refitting `models` when given (one per
         position); returns the positions fitted and their models."""
@@ -280,6 +291,7 @@ class HybridRecommender(Recommender):
             while spec is not None:
                 base = models[n] if models is not None and models[n].name == spec["name"] else None
                 base = base or base_class(spec["name"])(**spec["params"])
+                self._step(f"fitting {spec['name']} {phase}".strip())
                 try:
                     _check_applicable(spec["name"], interactions, items)
                     base.fit(interactions, items)
@@ -297,6 +309,10 @@ class HybridRecommender(Recommender):
                 fitted.append(base)
                 break
         return kept, fitted
+
+    def _step(self, description: str) -> None:
+        if self.on_step is not None:
+            self.on_step(description)
 
     def _learn_reranker(
         self, bases: list[Recommender], labels: list[str], train: Interactions, test: sp.csr_matrix
