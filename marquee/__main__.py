@@ -1,5 +1,5 @@
 import sys
 
-from marquee.cli import main
+from marquee.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
+from pathlib import Path
 
 from marquee import commands
 
@@ -28,6 +30,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SECRETS_FILE = "secrets.env"
+
+
+def load_local_secrets(folder: Path | None = None) -> list[str]:
+    """Set the MARQUEE_* variables of `<data dir>/secrets.env` (written once by `make demo`) that the
+    environment does not already set, so `marquee chat` or `marquee token` in another terminal use the running
+    demo's secrets. Returns the names it set."""
+    from accountdb.engine import data_dir
+
+    path = (folder or data_dir()) / SECRETS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot read %s: %s", path, exc)
+        return []
+    loaded = []
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        name = name.strip()
+        if not sep or not name.startswith("MARQUEE_") or name in os.environ:
+            continue
+        os.environ[name] = value.strip()
+        loaded.append(name)
+    return loaded
+
+
 def main(argv: list[str] | None = None) -> int:
     # Before the subcommands are imported: importing `actions` sets up logging for the action server's
     # worker processes unless something already has, and alembic logs each plugin it loads at INFO.
@@ -37,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verbose:
         logging.getLogger().setLevel(logging.DEBUG)
+    loaded = load_local_secrets()
+    if loaded:
+        logging.getLogger(__name__).debug(
+            "read %s from the data folder's %s", ", ".join(loaded), SECRETS_FILE
+        )
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -50,5 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> int:
+    """The `marquee` console script: the checkout's local secrets, then the command."""
+    load_local_secrets()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -61,8 +61,10 @@ trap stop_all EXIT INT TERM
 
 wait_for() {  # wait_for NAME URL LOGFILE
   local name=$1 url=$2 logfile=$3
+  log "waiting for the $name to answer"
   for _ in $(seq 1 180); do
-    if curl -fsS -o /dev/null "$url"; then log "$name is up"; return 0; fi
+    # Silent: "connection refused" is the expected answer until the server is up.
+    if curl -fs -o /dev/null "$url"; then log "$name is up"; return 0; fi
     sleep 1
   done
   log "error: $name did not start within 180 s; see $logfile"; tail -n 30 "$logfile"; exit 1
