@@ -20,10 +20,10 @@ Encoders (the `encoder` parameter):
     word pieces, computed in NumPy (text_embedding/). No transformer layer runs, so 20,000 titles take ~2 s
     instead of minutes, and no cache is needed. It also ranked better than the full sentence embedding here
     (measured 2026-11-30, content model alone, NDCG@10 on the benchmark's 80/20 split: MovieTweetings 100k
-    0.0452 against 0.0304, demo world 0.0715 against 0.0257): a title's text is a short list of names and
+    0.0452 against 0.0304, demo world 0.1146 against 0.0376): a title's text is a short list of names and
     genres, where what the words mean matters more than how they combine. The hybrid's content base uses it.
-  * "sentence-transformers" (the default): `SentenceEncoder`, the full sentence embedding through sentence-transformers
-    (torch), batched and cached per text in memory and on disk, so refitting a catalog only encodes new or
+  * "sentence-transformers" (the default): `SentenceEncoder`, the full sentence embedding through
+    sentence-transformers (torch), batched and cached per text in memory and on disk, so refitting a catalog only encodes new or
     changed titles (~10 ms of CPU per title on 2 cores).
   * "tfidf": `TfidfEncoder`, a deterministic hashed TF-IDF encoder with no model weights, for fast tests and
     machines without the model; its idf table is part of the saved state.
