@@ -67,11 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verbose:
         logging.getLogger().setLevel(logging.DEBUG)
-    loaded = load_local_secrets()
-    if loaded:
-        logging.getLogger(__name__).debug(
-            "read %s from the data folder's %s", ", ".join(loaded), SECRETS_FILE
-        )
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

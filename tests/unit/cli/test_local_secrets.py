@@ -56,3 +56,14 @@ def test_a_command_in_another_terminal_uses_the_demos_token_secret(tmp_path) -> 
     signed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert signed.returncode == 0, signed.stderr
     assert signed.stdout.count(".") == 2  # a JWT: header.payload.signature
+
+
+def test_main_alone_leaves_the_environment_as_it_is(tmp_path, monkeypatch, capsys) -> None:
+    # Tests and embedders call main(); only the console script (run) reads the checkout's secrets.
+    from marquee.cli import main
+
+    monkeypatch.setenv("MARQUEE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MARQUEE_TOKEN_SECRET", raising=False)
+    (tmp_path / "secrets.env").write_text("MARQUEE_TOKEN_SECRET=from-file\n")
+    assert main([]) == 2
+    assert "MARQUEE_TOKEN_SECRET" not in os.environ
