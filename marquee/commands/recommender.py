@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from accountdb.engine import database_url
 from marquee.cli import UserError
 from marquee.database import display_url, open_migrated
+
+if TYPE_CHECKING:
+    from actions.catalog_snapshot import CatalogSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +83,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=run_export)
 
 
-def run_fit(args: argparse.Namespace) -> int:
-    # Imported here: every `marquee` command registers its parser, and only this one needs the models.
-    from actions import model_store
+@contextmanager
+def catalog_of(url: str) -> Iterator[tuple[Engine, CatalogSnapshot]]:
+    """The migrated database at `url` and its catalog, which must hold titles; read errors become UserErrors."""
     from actions.catalog_snapshot import load_snapshot
 
-    url = args.database_url or database_url()
     engine = open_migrated(url)
     try:
         snapshot = load_snapshot(engine)
@@ -90,38 +96,34 @@ def run_fit(args: argparse.Namespace) -> int:
                 f"the database at {display_url(url)} has no titles. Seed it (`marquee seed`) or import a "
                 "catalog (`marquee import catalog`) first"
             )
-        if args.if_needed and model_store.load_personal(snapshot, args.out) is not None:
-            print("the current recommender artifact covers every title of the catalog; nothing to fit")
-            return 0
-        path = model_store.fit_artifact(engine, snapshot, args.out, show_progress=True)
+        yield engine, snapshot
     except OperationalError as exc:
         raise UserError(f"cannot read the database at {display_url(url)} ({exc.orig})") from exc
     finally:
         engine.dispose()
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    # Imported here: every `marquee` command registers its parser, and only this one needs the models.
+    from actions import model_store
+
+    url = args.database_url or database_url()
+    with catalog_of(url) as (engine, snapshot):
+        if args.if_needed and model_store.load_personal(snapshot, args.out) is not None:
+            print("the current recommender artifact covers every title of the catalog; nothing to fit")
+            return 0
+        path = model_store.fit_artifact(engine, snapshot, args.out, show_progress=True)
     print(f"fitted the recommender on {display_url(url)}; artifact {path} (now current)")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     from actions import model_store
-    from actions.catalog_snapshot import load_snapshot
     from recommender.export import write_interactions_csv, write_movies_csv
 
-    url = args.database_url or database_url()
-    engine = open_migrated(url)
-    try:
-        snapshot = load_snapshot(engine)
-        if not snapshot.titles:
-            raise UserError(
-                f"the database at {display_url(url)} has no titles. Seed it (`marquee seed`) or import a "
-                "catalog (`marquee import catalog`) first"
-            )
+    with catalog_of(args.database_url or database_url()) as (engine, snapshot):
         records = snapshot.metadata_records()
         interactions = model_store.load_interactions(engine, [str(r["item_id"]) for r in records])
-    except OperationalError as exc:
-        raise UserError(f"cannot read the database at {display_url(url)} ({exc.orig})") from exc
-    finally:
-        engine.dispose()
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         rows = write_interactions_csv(interactions, args.out / "ratings.csv")
