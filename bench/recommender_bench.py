@@ -29,6 +29,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -305,21 +306,7 @@ def latency() -> None:
     ranker = Ranker(model, items)
     rng = np.random.default_rng(3)
     users = [str(u) for u in rng.choice(data.user_ids, 300, replace=False)]
-    requests = [
-        (
-            ProfileContext(
-                region=REGIONS[i % len(REGIONS)],
-                maturity_limit=int(rng.integers(1, 5)),
-                suggested_ids=frozenset(),
-            ),
-            Constraints(
-                genres=(GENRES[int(rng.integers(len(GENRES)))],) if i % 2 else (),
-                max_runtime=120 if i % 3 == 0 else None,
-                kind="movie" if i % 4 == 0 else None,
-            ),
-        )
-        for i in range(len(users))
-    ]
+    requests = ranking_requests(rng, [REGIONS[i % len(REGIONS)] for i in range(len(users))], GENRES)
     histories = [data.user_row(u) for u in users]
     top20_latency(ranker, histories, requests, "")
 
@@ -348,6 +335,24 @@ def latency() -> None:
         started = time.perf_counter()
         artifact.load(folder)
         say(f"- artifact load at 20,000 titles: {time.perf_counter() - started:.2f} s")
+
+
+def ranking_requests(
+    rng: np.random.Generator, regions: list[str | None], genres: Sequence[str]
+) -> list[tuple[ProfileContext, Constraints]]:
+    """One request per region given: a random maturity limit, and in turn a genre (every second request), a
+    120-minute cap (every third) and movies only (every fourth)."""
+    return [
+        (
+            ProfileContext(region=region, maturity_limit=int(rng.integers(1, 5)), suggested_ids=frozenset()),
+            Constraints(
+                genres=(genres[int(rng.integers(len(genres)))],) if i % 2 else (),
+                max_runtime=120 if i % 3 == 0 else None,
+                kind="movie" if i % 4 == 0 else None,
+            ),
+        )
+        for i, region in enumerate(regions)
+    ]
 
 
 def top20_latency(
@@ -382,21 +387,8 @@ def demo_scale(data: Interactions, items: ItemMetadata) -> None:
     rng = np.random.default_rng(5)
     users = [str(u) for u in rng.choice(data.user_ids, 300, replace=False)]
     genres = sorted({g for title in items.titles for g in title.genres})
-    requests = [
-        (
-            ProfileContext(
-                region=str(data.user_region[data.user_index[user]]) or None,
-                maturity_limit=int(rng.integers(1, 5)),
-                suggested_ids=frozenset(),
-            ),
-            Constraints(
-                genres=(genres[int(rng.integers(len(genres)))],) if i % 2 else (),
-                max_runtime=120 if i % 3 == 0 else None,
-                kind="movie" if i % 4 == 0 else None,
-            ),
-        )
-        for i, user in enumerate(users)
-    ]
+    regions = [str(data.user_region[data.user_index[user]]) or None for user in users]
+    requests = ranking_requests(rng, regions, genres)
     top20_latency(ranker, [data.user_row(u) for u in users], requests, f" ({len(kept)} bases)")
     with tempfile.TemporaryDirectory() as folder:
         artifact.save(model, folder, items=items)
