@@ -19,15 +19,7 @@ def _cell_times(interactions: Interactions, users: np.ndarray, items: np.ndarray
     """The last event time of each (user, item) cell, 0 where none was recorded."""
     if interactions.timestamps is None:
         return np.zeros(len(users))
-    times = interactions.timestamps.tocoo()
-    n_items = interactions.n_items
-    known = times.row.astype(np.int64) * n_items + times.col
-    order = np.argsort(known)
-    known, values = known[order], times.data[order]
-    wanted = users.astype(np.int64) * n_items + items
-    at = np.clip(np.searchsorted(known, wanted), 0, max(len(known) - 1, 0))
-    found = (known[at] == wanted) if len(known) else np.zeros(len(wanted), dtype=bool)
-    return np.where(found, values[at] if len(known) else 0.0, 0.0)
+    return np.asarray(interactions.timestamps.tocsr()[users, items]).ravel()
 
 
 def write_interactions_csv(interactions: Interactions, path: str | Path) -> int:
