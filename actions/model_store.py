@@ -31,6 +31,7 @@ import logging
 import shutil
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -153,10 +154,7 @@ def fit_artifact(
     interactions = load_interactions(engine, [str(i) for i in items.item_ids])
     started, cpu = time.perf_counter(), time.process_time()
     model = HybridRecommender()
-    if show_progress:
-        with fit_progress(model, "fitting the recommender"):
-            model.fit(interactions, items)
-    else:
+    with fit_progress(model, "fitting the recommender") if show_progress else nullcontext():
         model.fit(interactions, items)
     fit_seconds, fit_cpu = time.perf_counter() - started, time.process_time() - cpu
     path = artifact.save(
